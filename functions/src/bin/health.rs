@@ -1,0 +1,1 @@
+fn main() -> Result<(), lambda_http::Error> { shared::lambda::run::<functions::health::Health>() }

@@ -1,0 +1,181 @@
+//! The local gateway: the whole API on one machine.
+//!
+//! It starts (or connects to) DynamoDB Local, creates the tables `template.yaml`
+//! defines, builds every function of the template from the same handler code the
+//! Lambda binaries run, and serves them over HTTP the way API Gateway would. The
+//! integration tests start it on port 0 through [`start`].
+
+pub mod dynamodb_local;
+pub mod gateway;
+pub mod server;
+pub mod tables;
+pub mod template;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use shared::config::Env;
+use shared::InitContext;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::dynamodb_local::{DynamoDbLocal, Storage};
+use crate::gateway::Gateway;
+use crate::template::Template;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Which DynamoDB the gateway uses.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// An already running DynamoDB (`DYNAMODB_ENDPOINT`).
+    Endpoint(String),
+    /// Start DynamoDB Local, installing it into `install_dir` if needed.
+    Start { install_dir: PathBuf, storage: Storage },
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Stands in for `${AWS::StackName}`: table names are `<stack>-<domain>`.
+    pub stack_name: String,
+    pub database: Database,
+    /// The HS256 secret every token function receives as `JWT_SECRET`.
+    pub jwt_secret: String,
+    /// Extra or overriding environment for every function (e.g. token lifetimes).
+    pub env_overrides: Vec<(String, String)>,
+    /// Create the demo accounts and catalogue.
+    pub seed: bool,
+}
+
+impl Options {
+    pub fn new(stack_name: impl Into<String>, database: Database, jwt_secret: impl Into<String>) -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            stack_name: stack_name.into(),
+            database,
+            jwt_secret: jwt_secret.into(),
+            env_overrides: Vec::new(),
+            seed: false,
+        }
+    }
+}
+
+/// A running gateway. Call [`RunningGateway::stop`] to shut it down cleanly.
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    pub template: Template,
+    pub dynamodb_endpoint: String,
+    pub client: aws_sdk_dynamodb::Client,
+    /// The environment the functions were built with (tables, secret, ...).
+    pub function_env: Env,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    database: Option<DynamoDbLocal>,
+}
+
+impl RunningGateway {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving (letting in-flight requests finish) and stops the DynamoDB
+    /// Local this gateway started.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        if let Some(database) = self.database {
+            database.stop().await;
+        }
+    }
+}
+
+/// Starts DynamoDB (if asked), creates the tables, builds the functions and serves.
+pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
+    let region = "us-east-1";
+    let template = Template::load(&options.stack_name, region)?;
+
+    let (database, endpoint) = match &options.database {
+        Database::Endpoint(endpoint) => (None, endpoint.clone()),
+        Database::Start { install_dir, storage } => {
+            let install = dynamodb_local::ensure_installed(install_dir).await?;
+            let started = std::time::Instant::now();
+            let db = DynamoDbLocal::start(&install, storage, 0).await?;
+            tracing::info!(endpoint = %db.endpoint(), ms = started.elapsed().as_millis() as u64, "DynamoDB Local is up");
+            let endpoint = db.endpoint();
+            (Some(db), endpoint)
+        }
+    };
+
+    let mut base_env = Env::from_pairs([
+        ("DYNAMODB_ENDPOINT", endpoint.as_str()),
+        ("AWS_REGION", region),
+        ("JWT_SECRET", options.jwt_secret.as_str()),
+    ]);
+    let client = shared::db::client(&base_env).await;
+    let created = tables::ensure_tables(&client, &template.tables).await?;
+    if !created.is_empty() {
+        tracing::info!(tables = ?created, "created tables from template.yaml");
+    }
+
+    let mut routes = HashMap::new();
+    let mut function_env = Env::default();
+    for (binary, builder) in functions::registry() {
+        let spec = template
+            .functions
+            .iter()
+            .find(|f| f.binary == *binary)
+            .ok_or_else(|| format!("binary {binary} has no function in template.yaml"))?;
+        let env = function_environment(&spec.environment, &base_env, &options.env_overrides);
+        let route = builder(&InitContext::with_dynamodb(env.clone(), client.clone()))
+            .await
+            .map_err(|e| format!("{}: {e}", spec.logical_id))?;
+        routes.insert(binary.to_string(), route);
+        function_env = env;
+    }
+    let authorizer = match &template.authorizer {
+        None => None,
+        Some(spec) => {
+            let function = template.function(&spec.function).ok_or("authorizer function missing")?;
+            let env = function_environment(&function.environment, &base_env, &options.env_overrides);
+            let ctx = InitContext::with_dynamodb(env, client.clone());
+            let builder = functions::authorizer().ok_or("the template names an authorizer but none is registered")?;
+            Some(builder(&ctx).await.map_err(|e| format!("{}: {e}", spec.function))?)
+        }
+    };
+    for (key, value) in &options.env_overrides {
+        base_env.set(key, value);
+    }
+
+
+    let gateway = Arc::new(Gateway::new(template.clone(), routes, authorizer)?);
+    let listener = tokio::net::TcpListener::bind((options.host, options.port)).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let server = tokio::spawn(server::serve(listener, gateway, shutdown_rx));
+    Ok(RunningGateway { addr, template, dynamodb_endpoint: endpoint, client, function_env, shutdown, server, database })
+}
+
+/// A function's environment: the template's variables, then the gateway's
+/// (endpoint, region, secret), then the caller's overrides.
+fn function_environment(
+    template_env: &std::collections::BTreeMap<String, String>,
+    base: &Env,
+    overrides: &[(String, String)],
+) -> Env {
+    let mut env = Env::from_pairs(template_env.clone());
+    for key in ["DYNAMODB_ENDPOINT", "AWS_REGION", "JWT_SECRET"] {
+        if let Some(value) = base.get(key) {
+            env.set(key, value);
+        }
+    }
+    for (key, value) in overrides {
+        env.set(key, value);
+    }
+    env
+}

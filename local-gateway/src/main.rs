@@ -1,0 +1,113 @@
+//! `cargo run -p local-gateway`: the whole API on http://127.0.0.1:3000.
+//!
+//! Environment: `PORT` (3000), `HOST` (127.0.0.1), `DYNAMODB_ENDPOINT` (use that
+//! DynamoDB instead of starting DynamoDB Local), `LOCAL_STATE_DIR` (`.local/` in
+//! the workspace), `JWT_SECRET` (otherwise generated once and kept in the state
+//! folder), `RUST_LOG`. Flags: `--in-memory` (keep no data), `--no-seed`.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use local_gateway::dynamodb_local::Storage;
+use local_gateway::{start, BoxError, Database, Options};
+
+const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
+
+  --in-memory   run DynamoDB Local in memory (nothing survives a restart)
+  --no-seed     do not create the demo accounts and catalogue
+
+environment: PORT, HOST, DYNAMODB_ENDPOINT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG";
+
+#[tokio::main]
+async fn main() {
+    shared::telemetry::init_pretty();
+    if let Err(error) = run().await {
+        eprintln!("local-gateway: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), BoxError> {
+    let mut in_memory = false;
+    let mut seed = true;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--in-memory" => in_memory = true,
+            "--no-seed" => seed = false,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}").into()),
+        }
+    }
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let port: u16 = match var("PORT") {
+        Some(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
+        None => 3000,
+    };
+    let host: IpAddr = match var("HOST") {
+        Some(h) => h.parse().map_err(|_| format!("HOST must be an IP address, got {h:?}"))?,
+        None => IpAddr::from([127, 0, 0, 1]),
+    };
+    let state_dir = var("LOCAL_STATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.local"));
+    let database = match var("DYNAMODB_ENDPOINT") {
+        Some(endpoint) => Database::Endpoint(endpoint),
+        None => Database::Start {
+            install_dir: state_dir.join("dynamodb-local"),
+            storage: if in_memory { Storage::InMemory } else { Storage::Directory(state_dir.join("data")) },
+        },
+    };
+    let jwt_secret = match var("JWT_SECRET") {
+        Some(secret) => secret,
+        None => local_secret(&state_dir)?,
+    };
+    let mut options = Options::new("local", database, jwt_secret);
+    options.host = host;
+    options.port = port;
+    options.seed = seed;
+    let gateway = start(options).await?;
+    tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
+    println!("\n  API:       {}\n  try:       curl {}/health\n", gateway.url(), gateway.url());
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    gateway.stop().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match terminate.as_mut() {
+                Some(signal) => { signal.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}
+
+/// The local signing secret: generated on first run (64 random bytes, hex) and
+/// kept, readable only by the owner, in the state folder.
+fn local_secret(state_dir: &Path) -> Result<String, BoxError> {
+    let path = state_dir.join("jwt-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        let secret = secret.trim().to_owned();
+        if secret.len() >= 32 {
+            return Ok(secret);
+        }
+    }
+    std::fs::create_dir_all(state_dir)?;
+    let mut bytes = [0u8; 64];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(&path)?;
+    file.write_all(secret.as_bytes())?;
+    Ok(secret)
+}

@@ -1,0 +1,75 @@
+//! The HTTP server in front of [`Gateway`]: one task per connection, one log line
+//! per request, graceful shutdown.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::gateway::{Gateway, MAX_PAYLOAD_BYTES};
+
+/// Accepts connections until `shutdown` flips to true, then lets in-flight
+/// requests finish.
+pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, mut shutdown: watch::Receiver<bool>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let gateway = gateway.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    let gateway = gateway.clone();
+                    async move { Ok::<_, Infallible>(handle(&gateway, request, peer).await) }
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), graceful.shutdown()).await;
+}
+
+async fn handle(gateway: &Gateway, request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let (response, route) = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+        Ok(collected) => {
+            let request = http::Request::from_parts(parts, collected.to_bytes());
+            let outcome = gateway.handle(request, peer, &request_id).instrument(span.clone()).await;
+            (outcome.response, outcome.route)
+        }
+        Err(_) => (gateway.payload_too_large(&request_id), None),
+    };
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            %path,
+            status,
+            ms = format!("{elapsed_ms:.1}"),
+            route = route.as_deref().unwrap_or("-"),
+            "request"
+        )
+    });
+    let (parts, body) = response.into_parts();
+    hyper::Response::from_parts(parts, Full::new(body))
+}

@@ -1,0 +1,426 @@
+//! Reads `template.yaml`, the single source of truth for routes, authorization,
+//! gateway responses, tables and each function's environment.
+//!
+//! Only the subset of CloudFormation the template uses is understood: `!Ref` to
+//! parameters, tables and pseudo parameters, and `!Sub` with `${...}` names.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_norway::Value;
+
+/// The template, compiled into the gateway so routes cannot differ from it.
+pub const TEMPLATE_YAML: &str = include_str!("../../template.yaml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+    #[error("template.yaml: {0}")]
+    Invalid(String),
+}
+
+fn invalid(message: impl Into<String>) -> TemplateError {
+    TemplateError::Invalid(message.into())
+}
+
+/// One API route served by one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub function: String,
+    pub binary: String,
+    pub method: String,
+    pub path: String,
+    /// Whether the API's default (JWT) authorizer guards the route.
+    pub authorized: bool,
+}
+
+/// The API's REQUEST authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizerSpec {
+    pub function: String,
+    pub binary: String,
+    pub identity_header: String,
+    pub cache_ttl_secs: u64,
+}
+
+/// A response API Gateway produces itself (`GatewayResponses`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayResponse {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyElement {
+    pub attribute: String,
+    pub key_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: String,
+    pub keys: Vec<KeyElement>,
+    pub projection: String,
+}
+
+/// A DynamoDB table as the template defines it, with its name resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    pub logical_id: String,
+    pub name: String,
+    pub attributes: BTreeMap<String, String>,
+    pub keys: Vec<KeyElement>,
+    pub indexes: Vec<IndexSpec>,
+    pub ttl_attribute: Option<String>,
+}
+
+/// A function: its binary and environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    pub logical_id: String,
+    pub binary: String,
+    pub environment: BTreeMap<String, String>,
+}
+
+/// The template, resolved for one local "stack".
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub routes: Vec<RouteSpec>,
+    pub authorizer: Option<AuthorizerSpec>,
+    pub functions: Vec<FunctionSpec>,
+    pub tables: Vec<TableSpec>,
+    pub gateway_responses: HashMap<String, GatewayResponse>,
+    pub stage: String,
+}
+
+struct Resolver<'a> {
+    resources: &'a serde_norway::Mapping,
+    params: HashMap<String, String>,
+    stack_name: &'a str,
+    region: &'a str,
+}
+
+fn tag_name(tagged: &serde_norway::value::TaggedValue) -> String {
+    tagged.tag.to_string().trim_start_matches('!').to_owned()
+}
+
+fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    value.as_mapping().and_then(|m| m.get(key))
+}
+
+impl Resolver<'_> {
+    fn sub(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let name = &after[..end];
+            out.push_str(&self.reference(name).unwrap_or_else(|| format!("${{{name}}}")));
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn reference(&self, name: &str) -> Option<String> {
+        match name {
+            "AWS::StackName" => return Some(self.stack_name.to_owned()),
+            "AWS::Region" => return Some(self.region.to_owned()),
+            "AWS::AccountId" => return Some("000000000000".to_owned()),
+            "AWS::URLSuffix" => return Some("amazonaws.com".to_owned()),
+            _ => {}
+        }
+        if let Some(value) = self.params.get(name) {
+            return Some(value.clone());
+        }
+        let resource = self.resources.get(name)?;
+        if get(resource, "Type")?.as_str()? == "AWS::DynamoDB::Table" {
+            return self.resolve(get(get(resource, "Properties")?, "TableName")?);
+        }
+        None
+    }
+
+    /// A scalar's value, or `None` for what only exists in AWS (`!GetAtt`, ...).
+    fn resolve(&self, value: &Value) -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Tagged(tagged) => match (tag_name(tagged).as_str(), &tagged.value) {
+                ("Ref", Value::String(name)) => self.reference(name),
+                ("Sub", Value::String(text)) => Some(self.sub(text)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+impl Template {
+    /// Parses and resolves the compiled-in template for a stack named `stack_name`.
+    pub fn load(stack_name: &str, region: &str) -> Result<Self, TemplateError> {
+        Self::parse(TEMPLATE_YAML, stack_name, region)
+    }
+
+    pub fn parse(yaml: &str, stack_name: &str, region: &str) -> Result<Self, TemplateError> {
+        let doc: Value = serde_norway::from_str(yaml)?;
+        let resources = get(&doc, "Resources")
+            .and_then(Value::as_mapping)
+            .ok_or_else(|| invalid("no Resources"))?;
+        let mut params = HashMap::new();
+        if let Some(parameters) = get(&doc, "Parameters").and_then(Value::as_mapping) {
+            for (name, spec) in parameters {
+                if let (Some(name), Some(default)) = (name.as_str(), get(spec, "Default")) {
+                    let default = match default {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        _ => continue,
+                    };
+                    params.insert(name.to_owned(), default);
+                }
+            }
+        }
+        let resolver = Resolver { resources, params, stack_name, region };
+
+        let global_env = get(&doc, "Globals")
+            .and_then(|g| get(g, "Function"))
+            .and_then(|f| get(f, "Environment"))
+            .and_then(|e| get(e, "Variables"));
+
+        let mut functions = Vec::new();
+        let mut routes = Vec::new();
+        let mut api = None;
+        let mut tables = Vec::new();
+        for (id, resource) in resources {
+            let id = id.as_str().ok_or_else(|| invalid("non-string resource id"))?.to_owned();
+            let kind = get(resource, "Type").and_then(Value::as_str).unwrap_or_default();
+            let props = get(resource, "Properties");
+            match kind {
+                "AWS::Serverless::Function" => {
+                    let binary = get(resource, "Metadata")
+                        .and_then(|m| get(m, "BuildProperties"))
+                        .and_then(|b| get(b, "Binary"))
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| invalid(format!("{id}: Metadata.BuildProperties.Binary is required")))?
+                        .to_owned();
+                    let mut environment = BTreeMap::new();
+                    let own_env = props.and_then(|p| get(p, "Environment")).and_then(|e| get(e, "Variables"));
+                    for vars in [global_env, own_env].into_iter().flatten() {
+                        for (key, value) in vars.as_mapping().into_iter().flatten() {
+                            if let (Some(key), Some(value)) = (key.as_str(), resolver.resolve(value)) {
+                                environment.insert(key.to_owned(), value);
+                            }
+                        }
+                    }
+                    for (_, event) in props
+                        .and_then(|p| get(p, "Events"))
+                        .and_then(Value::as_mapping)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if get(event, "Type").and_then(Value::as_str) != Some("Api") {
+                            continue;
+                        }
+                        let event_props = get(event, "Properties").ok_or_else(|| invalid(format!("{id}: event without Properties")))?;
+                        let field = |name: &str| {
+                            get(event_props, name)
+                                .and_then(Value::as_str)
+                                .map(str::to_owned)
+                                .ok_or_else(|| invalid(format!("{id}: Api event without {name}")))
+                        };
+                        let authorizer = get(event_props, "Auth")
+                            .and_then(|a| get(a, "Authorizer"))
+                            .and_then(Value::as_str);
+                        routes.push(RouteSpec {
+                            function: id.clone(),
+                            binary: binary.clone(),
+                            method: field("Method")?.to_ascii_uppercase(),
+                            path: field("Path")?,
+                            authorized: authorizer != Some("NONE"),
+                        });
+                    }
+                    functions.push(FunctionSpec { logical_id: id, binary, environment });
+                }
+                "AWS::Serverless::Api" => api = Some((id, props.cloned().unwrap_or(Value::Null))),
+                "AWS::DynamoDB::Table" => {
+                    let props = props.ok_or_else(|| invalid(format!("{id}: no Properties")))?;
+                    tables.push(table_spec(&id, props, &resolver)?);
+                }
+                _ => {}
+            }
+        }
+
+        let (_, api) = api.ok_or_else(|| invalid("no AWS::Serverless::Api resource"))?;
+        let stage = get(&api, "StageName").and_then(|v| resolver.resolve(v)).unwrap_or_else(|| "v1".into());
+        let gateway_responses = get(&api, "GatewayResponses")
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(kind, spec)| Some((kind.as_str()?.to_owned(), gateway_response(spec)?)))
+            .collect();
+        let authorizer = api_authorizer(&api, &functions, &resolver)?;
+        if authorizer.is_none() && routes.iter().any(|r| r.authorized) {
+            return Err(invalid("routes need an authorizer but the Api has no DefaultAuthorizer"));
+        }
+        Ok(Self { routes, authorizer, functions, tables, gateway_responses, stage })
+    }
+
+    pub fn function(&self, logical_id: &str) -> Option<&FunctionSpec> {
+        self.functions.iter().find(|f| f.logical_id == logical_id)
+    }
+}
+
+fn api_authorizer(
+    api: &Value,
+    functions: &[FunctionSpec],
+    resolver: &Resolver<'_>,
+) -> Result<Option<AuthorizerSpec>, TemplateError> {
+    let Some(auth) = get(api, "Auth") else { return Ok(None) };
+    let Some(default) = get(auth, "DefaultAuthorizer").and_then(Value::as_str) else { return Ok(None) };
+    let spec = get(auth, "Authorizers")
+        .and_then(|a| get(a, default))
+        .ok_or_else(|| invalid(format!("DefaultAuthorizer {default} is not defined")))?;
+    let function = match get(spec, "FunctionArn") {
+        Some(Value::Tagged(tagged)) if tag_name(tagged) == "GetAtt" => {
+            tagged.value.as_str().and_then(|s| s.strip_suffix(".Arn")).map(str::to_owned)
+        }
+        _ => None,
+    }
+    .ok_or_else(|| invalid("the authorizer's FunctionArn must be !GetAtt <Function>.Arn"))?;
+    let binary = functions
+        .iter()
+        .find(|f| f.logical_id == function)
+        .map(|f| f.binary.clone())
+        .ok_or_else(|| invalid(format!("authorizer function {function} is not defined")))?;
+    let identity = get(spec, "Identity");
+    let identity_header = identity
+        .and_then(|i| get(i, "Headers"))
+        .and_then(Value::as_sequence)
+        .and_then(|h| h.first())
+        .and_then(Value::as_str)
+        .unwrap_or("Authorization")
+        .to_owned();
+    let cache_ttl_secs = identity
+        .and_then(|i| get(i, "ReauthorizeEvery"))
+        .and_then(|v| resolver.resolve(v))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    Ok(Some(AuthorizerSpec { function, binary, identity_header, cache_ttl_secs }))
+}
+
+fn gateway_response(spec: &Value) -> Option<GatewayResponse> {
+    let status = get(spec, "StatusCode").and_then(|s| s.as_str()?.parse().ok()).unwrap_or(0);
+    let body = get(spec, "ResponseTemplates")
+        .and_then(|t| get(t, "application/json"))
+        .and_then(Value::as_str)?
+        .to_owned();
+    let headers = get(spec, "ResponseParameters")
+        .and_then(|p| get(p, "Headers"))
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| {
+            // Static values are single-quoted in API Gateway mapping syntax.
+            Some((name.as_str()?.to_owned(), value.as_str()?.trim_matches('\'').to_owned()))
+        })
+        .collect();
+    Some(GatewayResponse { status, body, headers })
+}
+
+fn key_elements(value: Option<&Value>) -> Vec<KeyElement> {
+    value
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|k| {
+            Some(KeyElement {
+                attribute: get(k, "AttributeName")?.as_str()?.to_owned(),
+                key_type: get(k, "KeyType")?.as_str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn table_spec(id: &str, props: &Value, resolver: &Resolver<'_>) -> Result<TableSpec, TemplateError> {
+    let name = get(props, "TableName")
+        .and_then(|v| resolver.resolve(v))
+        .ok_or_else(|| invalid(format!("{id}: TableName is required")))?;
+    let attributes = get(props, "AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            Some((get(a, "AttributeName")?.as_str()?.to_owned(), get(a, "AttributeType")?.as_str()?.to_owned()))
+        })
+        .collect();
+    let indexes = get(props, "GlobalSecondaryIndexes")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| {
+            Some(IndexSpec {
+                name: get(i, "IndexName")?.as_str()?.to_owned(),
+                keys: key_elements(get(i, "KeySchema")),
+                projection: get(i, "Projection")
+                    .and_then(|p| get(p, "ProjectionType"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("ALL")
+                    .to_owned(),
+            })
+        })
+        .collect();
+    let ttl_attribute = get(props, "TimeToLiveSpecification")
+        .filter(|t| get(t, "Enabled").and_then(Value::as_bool).unwrap_or(false))
+        .and_then(|t| get(t, "AttributeName"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(TableSpec {
+        logical_id: id.to_owned(),
+        name,
+        attributes,
+        keys: key_elements(get(props, "KeySchema")),
+        indexes,
+        ttl_attribute,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_template_resolves() {
+        let template = Template::load("local", "us-east-1").expect("template parses");
+        assert!(template.routes.iter().any(|r| r.path == "/health" && r.method == "GET" && !r.authorized));
+        let names: Vec<_> = template.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["local-auth", "local-users", "local-products", "local-orders"]);
+        let health = template.function("HealthFunction").expect("health function");
+        assert_eq!(health.environment["USERS_TABLE"], "local-users");
+        assert_eq!(template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status, 404);
+    }
+
+    #[test]
+    fn sub_and_ref_resolve_parameters_and_pseudo_parameters() {
+        let yaml = r#"
+Parameters:
+  Name: {Type: String, Default: thing}
+Resources:
+  Api: {Type: AWS::Serverless::Api, Properties: {StageName: !Ref Name}}
+  T:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Sub "${AWS::StackName}-${Name}-${AWS::Region}"
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+"#;
+        let template = Template::parse(yaml, "s", "eu-west-1").expect("parses");
+        assert_eq!(template.tables[0].name, "s-thing-eu-west-1");
+        assert_eq!(template.stage, "thing");
+    }
+}

@@ -1,0 +1,103 @@
+//! The DynamoDB client, built once per cold start, and the mapping of SDK failures
+//! to API errors. A dead or hung DynamoDB gives a prompt 503, never a hang.
+
+use std::time::Duration;
+
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::Client;
+
+use crate::config::Env;
+use crate::error::ApiError;
+
+/// Per-attempt and overall budgets. A refused connection fails at once; a hung
+/// endpoint costs at most `OPERATION_TIMEOUT`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1_500);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(3_500);
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Builds the client from `AWS_REGION`, the Lambda role's credentials in the
+/// environment, and `DYNAMODB_ENDPOINT` when set (DynamoDB Local, LocalStack).
+pub async fn client(env: &Env) -> Client {
+    let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).unwrap_or("us-east-1");
+    let region = Region::new(region.to_owned());
+    let endpoint = env.get("DYNAMODB_ENDPOINT");
+    let credentials = if env.get("AWS_ACCESS_KEY_ID").is_some() {
+        SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new())
+    } else if endpoint.is_some() {
+        // DynamoDB Local accepts any key; it only has to be well-formed.
+        SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-endpoint"))
+    } else {
+        SharedCredentialsProvider::new(
+            aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                .region(region.clone())
+                .build()
+                .await,
+        )
+    };
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(credentials)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(50))
+                .with_max_backoff(Duration::from_millis(500)),
+        );
+    if let Some(endpoint) = endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    Client::from_conf(config.build())
+}
+
+/// DynamoDB error codes that mean "busy or down", not "our bug".
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "LimitExceededException",
+    "TransactionInProgressException",
+];
+
+/// Maps an SDK failure to an API error: unreachable, timed out or throttled → 503;
+/// anything else → 500. The cause goes to the log via `ApiError::Internal`.
+pub fn db_error<E, R>(err: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            tracing::warn!(error = %crate::error::ErrorChain(&err), "DynamoDB unreachable");
+            ApiError::Unavailable("DynamoDB is unreachable".into())
+        }
+        SdkError::ServiceError(service) if TRANSIENT_CODES.contains(&service.err().code().unwrap_or_default()) => {
+            tracing::warn!(code = service.err().code(), "DynamoDB busy");
+            ApiError::Unavailable("DynamoDB is busy".into())
+        }
+        _ => ApiError::internal(err),
+    }
+}
+
+/// The error code of a service error (e.g. `ConditionalCheckFailedException`).
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(service) => service.err().code(),
+        _ => None,
+    }
+}

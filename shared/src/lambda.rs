@@ -1,0 +1,162 @@
+//! The glue between a route's handler and its transports.
+//!
+//! A [`Route`] is built once per cold start from an [`InitContext`] and then
+//! serves requests. [`run`] is the whole `main` of every HTTP function binary;
+//! the local gateway builds the same routes and calls [`respond`] through
+//! lambda_http's own event adapter.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use lambda_http::{service_fn, Body, Request};
+use tokio::sync::OnceCell;
+
+use crate::config::{ConfigError, Env, Tables};
+use crate::error::ApiResult;
+use crate::http::{into_http_response, Reply};
+
+/// What a route may draw on while it is built. Clients are created lazily and
+/// shared, so a route that needs no DynamoDB does not pay for one.
+#[derive(Clone)]
+pub struct InitContext {
+    inner: Arc<InitInner>,
+}
+
+struct InitInner {
+    env: Env,
+    dynamodb: OnceCell<Client>,
+}
+
+impl InitContext {
+    pub fn new(env: Env) -> Self {
+        Self { inner: Arc::new(InitInner { env, dynamodb: OnceCell::new() }) }
+    }
+
+    /// A context whose DynamoDB client is already built (the local gateway shares
+    /// one client between all its functions).
+    pub fn with_dynamodb(env: Env, client: Client) -> Self {
+        Self { inner: Arc::new(InitInner { env, dynamodb: OnceCell::new_with(Some(client)) }) }
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.inner.env
+    }
+
+    pub fn tables(&self) -> Result<Tables, ConfigError> {
+        Tables::from_env(self.env())
+    }
+
+    pub async fn dynamodb(&self) -> Client {
+        self.inner.dynamodb.get_or_init(|| crate::db::client(&self.inner.env)).await.clone()
+    }
+}
+
+/// One HTTP route: its dependencies, built once, and its handler.
+pub trait Route: Sized + Send + Sync + 'static {
+    /// Builds the route's dependencies; an error fails the cold start.
+    fn init(ctx: &InitContext) -> impl Future<Output = Result<Self, ConfigError>> + Send;
+
+    /// Handles one request. Every failure is an `ApiError`.
+    fn handle(&self, req: Request) -> impl Future<Output = ApiResult<Reply>> + Send;
+}
+
+/// Runs a route's handler and turns the result into an HTTP response.
+pub async fn respond<R: Route>(route: &R, req: Request) -> http::Response<Body> {
+    into_http_response(route.handle(req).await)
+}
+
+/// The `main` of every HTTP function: tracing, config and clients once per cold
+/// start, then the Lambda runtime loop.
+pub fn run<R: Route>() -> Result<(), lambda_http::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        crate::telemetry::init_json();
+        let route: &'static R = Box::leak(Box::new(init_or_report::<R>().await?));
+        lambda_http::run(service_fn(move |req: Request| async move {
+            Ok::<_, lambda_http::Error>(respond(route, req).await)
+        }))
+        .await
+    })
+}
+
+/// Builds a route from the process environment, logging a clear message when the
+/// configuration is wrong so the failed cold start explains itself.
+pub async fn init_or_report<R: Route>() -> Result<R, ConfigError> {
+    let ctx = InitContext::new(Env::from_process());
+    R::init(&ctx).await.inspect_err(|e| tracing::error!(error = %e, "cold start failed"))
+}
+
+/// A route with its type erased, for transports that serve many routes.
+pub trait DynRoute: Send + Sync {
+    fn call(&self, req: Request) -> lambda_http::BoxFuture<'_, http::Response<Body>>;
+}
+
+impl<R: Route> DynRoute for R {
+    fn call(&self, req: Request) -> lambda_http::BoxFuture<'_, http::Response<Body>> {
+        Box::pin(respond(self, req))
+    }
+}
+
+/// Builds one route, type-erased: what a transport's route registry holds.
+pub type RouteBuilder =
+    for<'a> fn(&'a InitContext) -> lambda_http::BoxFuture<'a, Result<Arc<dyn DynRoute>, ConfigError>>;
+
+/// The [`RouteBuilder`] of route `R`.
+pub fn build<R: Route>(ctx: &InitContext) -> lambda_http::BoxFuture<'_, Result<Arc<dyn DynRoute>, ConfigError>> {
+    Box::pin(async move { Ok(Arc::new(R::init(ctx).await?) as Arc<dyn DynRoute>) })
+}
+
+/// A function invoked with a plain event rather than an HTTP request (the
+/// authorizer). Same life cycle as a [`Route`].
+pub trait EventHandler: Sized + Send + Sync + 'static {
+    type Event: serde::de::DeserializeOwned + Send;
+    type Output: serde::Serialize + Send;
+
+    fn init(ctx: &InitContext) -> impl Future<Output = Result<Self, ConfigError>> + Send;
+
+    /// An `Err` becomes a Lambda invocation error whose message API Gateway reads
+    /// (`"Unauthorized"` → 401 for an authorizer).
+    fn handle(&self, event: Self::Event) -> impl Future<Output = Result<Self::Output, lambda_runtime::Error>> + Send;
+}
+
+/// The `main` of an event function.
+pub fn run_event<H: EventHandler>() -> Result<(), lambda_runtime::Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        crate::telemetry::init_json();
+        let ctx = InitContext::new(Env::from_process());
+        let handler: &'static H =
+            Box::leak(Box::new(H::init(&ctx).await.inspect_err(|e| tracing::error!(error = %e, "cold start failed"))?));
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<H::Event>| {
+            handler.handle(event.payload)
+        }))
+        .await
+    })
+}
+
+/// An event function with its types erased: JSON in, JSON out, as Lambda sees it.
+pub trait DynEventHandler: Send + Sync {
+    fn invoke(&self, payload: serde_json::Value) -> lambda_http::BoxFuture<'_, Result<serde_json::Value, String>>;
+}
+
+impl<H: EventHandler> DynEventHandler for H {
+    fn invoke(&self, payload: serde_json::Value) -> lambda_http::BoxFuture<'_, Result<serde_json::Value, String>> {
+        Box::pin(async move {
+            let event: H::Event = serde_json::from_value(payload).map_err(|e| format!("bad event: {e}"))?;
+            let output = self.handle(event).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(output).map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Builds one event function, type-erased.
+pub type EventHandlerBuilder =
+    for<'a> fn(&'a InitContext) -> lambda_http::BoxFuture<'a, Result<Arc<dyn DynEventHandler>, ConfigError>>;
+
+/// The [`EventHandlerBuilder`] of `H`.
+pub fn build_event<H: EventHandler>(
+    ctx: &InitContext,
+) -> lambda_http::BoxFuture<'_, Result<Arc<dyn DynEventHandler>, ConfigError>> {
+    Box::pin(async move { Ok(Arc::new(H::init(ctx).await?) as Arc<dyn DynEventHandler>) })
+}

@@ -1,0 +1,4 @@
+//! Repositories: the only code that builds DynamoDB requests and maps items.
+//! Each domain has its own table and its own repository module.
+
+pub mod tables;
