@@ -147,10 +147,8 @@ impl Gateway {
         let found = candidates.iter().find(|(r, _)| r.spec.method == request.method().as_str());
         let Some((route, path_params)) = found else {
             // API Gateway answers unknown paths and unknown methods alike.
-            let error = gateway_error(
-                "MISSING_AUTHENTICATION_TOKEN",
-                format!("no route for {} {}", request.method(), path),
-            );
+            let error =
+                gateway_error("MISSING_AUTHENTICATION_TOKEN", format!("no route for {} {}", request.method(), path));
             return Outcome { response: self.gateway_response(&error, request_id), route: None };
         };
         let route_name = format!("{} {}", route.spec.method, route.spec.path);
@@ -174,10 +172,8 @@ impl Gateway {
         }
         let mut event = RestEvent::new(&self.template.stage, &route.spec, path_params, &request, peer, request_id);
         if route.spec.authorized {
-            let authorizer = self
-                .authorizer
-                .as_ref()
-                .ok_or_else(|| gateway_error("DEFAULT_5XX", "no authorizer configured"))?;
+            let authorizer =
+                self.authorizer.as_ref().ok_or_else(|| gateway_error("DEFAULT_5XX", "no authorizer configured"))?;
             match self.authorize(authorizer, &event, request.headers()).await? {
                 Verdict::Allow { principal, mut context } => {
                     context.insert("principalId".into(), Value::String(principal));
@@ -398,10 +394,7 @@ impl RestEvent {
     }
 
     fn method_arn(&self) -> String {
-        format!(
-            "arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{}/{}{}",
-            self.stage, self.method, self.path
-        )
+        format!("arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{}/{}{}", self.stage, self.method, self.path)
     }
 
     fn request_context(&self) -> Value {
@@ -487,10 +480,9 @@ impl RestEvent {
 fn proxy_response_to_http(wire: ApiGatewayProxyResponse) -> http::Response<Bytes> {
     let body = match wire.body {
         None => Bytes::new(),
-        Some(lambda_http::Body::Text(text)) if wire.is_base64_encoded => base64::engine::general_purpose::STANDARD
-            .decode(text.as_bytes())
-            .map(Bytes::from)
-            .unwrap_or_default(),
+        Some(lambda_http::Body::Text(text)) if wire.is_base64_encoded => {
+            base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).map(Bytes::from).unwrap_or_default()
+        }
         Some(lambda_http::Body::Text(text)) => Bytes::from(text),
         Some(lambda_http::Body::Binary(bytes)) => Bytes::from(bytes),
         Some(_) => Bytes::new(),

@@ -152,7 +152,6 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         base_env.set(key, value);
     }
 
-
     let gateway = Arc::new(Gateway::new(template.clone(), routes, authorizer)?);
     let listener = tokio::net::TcpListener::bind((options.host, options.port)).await?;
     let addr = listener.local_addr()?;

@@ -1,8 +1,8 @@
 //! Creates the template's tables in DynamoDB, creating only what is missing.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -56,7 +56,9 @@ async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError
             GlobalSecondaryIndex::builder()
                 .index_name(&index.name)
                 .set_key_schema(Some(keys(&index.keys)?))
-                .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build())
+                .projection(
+                    Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build(),
+                )
                 .build()?,
         );
     }
@@ -65,7 +67,9 @@ async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError
         client
             .update_time_to_live()
             .table_name(&table.name)
-            .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?,
+            )
             .send()
             .await?;
     }

@@ -170,9 +170,7 @@ impl Template {
 
     pub fn parse(yaml: &str, stack_name: &str, region: &str) -> Result<Self, TemplateError> {
         let doc: Value = serde_norway::from_str(yaml)?;
-        let resources = get(&doc, "Resources")
-            .and_then(Value::as_mapping)
-            .ok_or_else(|| invalid("no Resources"))?;
+        let resources = get(&doc, "Resources").and_then(Value::as_mapping).ok_or_else(|| invalid("no Resources"))?;
         let mut params = HashMap::new();
         if let Some(parameters) = get(&doc, "Parameters").and_then(Value::as_mapping) {
             for (name, spec) in parameters {
@@ -219,25 +217,22 @@ impl Template {
                             }
                         }
                     }
-                    for (_, event) in props
-                        .and_then(|p| get(p, "Events"))
-                        .and_then(Value::as_mapping)
-                        .into_iter()
-                        .flatten()
+                    for (_, event) in
+                        props.and_then(|p| get(p, "Events")).and_then(Value::as_mapping).into_iter().flatten()
                     {
                         if get(event, "Type").and_then(Value::as_str) != Some("Api") {
                             continue;
                         }
-                        let event_props = get(event, "Properties").ok_or_else(|| invalid(format!("{id}: event without Properties")))?;
+                        let event_props = get(event, "Properties")
+                            .ok_or_else(|| invalid(format!("{id}: event without Properties")))?;
                         let field = |name: &str| {
                             get(event_props, name)
                                 .and_then(Value::as_str)
                                 .map(str::to_owned)
                                 .ok_or_else(|| invalid(format!("{id}: Api event without {name}")))
                         };
-                        let authorizer = get(event_props, "Auth")
-                            .and_then(|a| get(a, "Authorizer"))
-                            .and_then(Value::as_str);
+                        let authorizer =
+                            get(event_props, "Auth").and_then(|a| get(a, "Authorizer")).and_then(Value::as_str);
                         routes.push(RouteSpec {
                             function: id.clone(),
                             binary: binary.clone(),
@@ -317,10 +312,8 @@ fn api_authorizer(
 
 fn gateway_response(spec: &Value) -> Option<GatewayResponse> {
     let status = get(spec, "StatusCode").and_then(|s| s.as_str()?.parse().ok()).unwrap_or(0);
-    let body = get(spec, "ResponseTemplates")
-        .and_then(|t| get(t, "application/json"))
-        .and_then(Value::as_str)?
-        .to_owned();
+    let body =
+        get(spec, "ResponseTemplates").and_then(|t| get(t, "application/json")).and_then(Value::as_str)?.to_owned();
     let headers = get(spec, "ResponseParameters")
         .and_then(|p| get(p, "Headers"))
         .and_then(Value::as_mapping)

@@ -150,9 +150,7 @@ impl std::fmt::Display for ErrorChain<'_> {
 pub fn json_response(status: StatusCode, body: &serde_json::Value) -> http::Response<String> {
     let mut response = http::Response::new(body.to_string());
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

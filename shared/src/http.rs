@@ -91,9 +91,7 @@ pub fn body_bytes(req: &Request) -> ApiResult<&[u8]> {
         _ => &[],
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "request body is larger than {MAX_BODY_BYTES} bytes"
-        )));
+        return Err(ApiError::PayloadTooLarge(format!("request body is larger than {MAX_BODY_BYTES} bytes")));
     }
     Ok(bytes)
 }
@@ -132,14 +130,8 @@ fn check_json_content_type(req: &Request) -> ApiResult<()> {
     let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
         return Err(ApiError::BadRequest("Content-Type must be application/json".into()));
     };
-    let essence = content_type
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence =
+        content_type.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
         Ok(())
     } else {
@@ -179,16 +171,12 @@ impl PageRequest {
     pub fn from_request(req: &Request) -> ApiResult<Self> {
         let limit = match query_param(req, "limit") {
             None => Self::DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse::<u16>()
-                .ok()
-                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::Validation(vec![FieldError::new(
-                        "limit",
-                        format!("must be an integer from 1 to {}", Self::MAX_LIMIT),
-                    )])
-                })?,
+            Some(raw) => raw.parse::<u16>().ok().filter(|n| (1..=Self::MAX_LIMIT).contains(n)).ok_or_else(|| {
+                ApiError::Validation(vec![FieldError::new(
+                    "limit",
+                    format!("must be an integer from 1 to {}", Self::MAX_LIMIT),
+                )])
+            })?,
         };
         let cursor = query_param(req, "cursor").filter(|c| !c.is_empty()).map(str::to_owned);
         Ok(Self { limit, cursor })
@@ -283,8 +271,8 @@ mod tests {
 
     #[test]
     fn wrong_shape_names_the_field() {
-        let err = json_body::<Login>(&request(Some("application/json"), r#"{"username":1,"password":"x"}"#))
-            .unwrap_err();
+        let err =
+            json_body::<Login>(&request(Some("application/json"), r#"{"username":1,"password":"x"}"#)).unwrap_err();
         match err {
             ApiError::Validation(details) => assert_eq!(details[0].field, "username"),
             other => panic!("expected validation error, got {other:?}"),

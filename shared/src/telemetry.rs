@@ -4,7 +4,8 @@
 use tracing_subscriber::EnvFilter;
 
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_sdk_dynamodb=warn"))
+    EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_sdk_dynamodb=warn"))
 }
 
 /// JSON logs for Lambda. Safe to call more than once.
@@ -24,6 +25,7 @@ pub fn init_pretty() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())
         .with_target(false)
+        .with_writer(std::io::stderr)
         .compact()
         .try_init();
 }

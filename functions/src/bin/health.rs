@@ -1,1 +1,3 @@
-fn main() -> Result<(), lambda_http::Error> { shared::lambda::run::<functions::health::Health>() }
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<functions::health::Health>()
+}

@@ -1,0 +1,150 @@
+//! `spawn_app()` and request helpers shared by every API test.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use local_gateway::dynamodb_local::{self, Installation, Storage};
+use local_gateway::{Database, Options, RunningGateway};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const TEST_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// DynamoDB Local's installation (fetched once into the workspace's `.local/`).
+pub fn installation() -> &'static Installation {
+    static INSTALL: OnceLock<Installation> = OnceLock::new();
+    INSTALL.get_or_init(|| {
+        // On a thread of its own: tests call this from inside their runtime.
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime
+                .block_on(dynamodb_local::ensure_installed(&workspace_dir().join(".local/dynamodb-local")))
+                .expect("DynamoDB Local installs")
+        })
+        .join()
+        .expect("install thread")
+    })
+}
+
+/// The endpoint of this test binary's DynamoDB Local, started on first use. It
+/// lives on a thread of its own so it outlives every test's runtime, and it dies
+/// with the test process (see `dynamodb_local`'s watchdog).
+pub fn shared_dynamodb() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        let install = installation().clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let db = dynamodb_local::DynamoDbLocal::start(&install, &Storage::InMemory, 0)
+                    .await
+                    .expect("DynamoDB Local starts");
+                tx.send(db.endpoint()).expect("send endpoint");
+                std::future::pending::<()>().await;
+                drop(db);
+            });
+        });
+        rx.recv().expect("DynamoDB Local endpoint")
+    })
+}
+
+pub fn unique_stack() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub struct TestApp {
+    pub gateway: RunningGateway,
+    pub http: reqwest::Client,
+}
+
+/// A response as tests look at it.
+#[derive(Debug)]
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    /// Asserts the error envelope with `code` and returns the error object.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status, body: {}", self.body);
+        assert_eq!(self.body["success"], false, "body: {}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
+        assert!(self.body["error"]["message"].is_string(), "body: {}", self.body);
+        &self.body["error"]
+    }
+
+    /// Asserts a success envelope with `status` and returns `data`.
+    #[track_caller]
+    pub fn assert_ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status, body: {}", self.body);
+        assert_eq!(self.body["success"], true, "body: {}", self.body);
+        &self.body["data"]
+    }
+}
+
+/// Options for a test gateway against the shared DynamoDB Local.
+pub fn test_options() -> Options {
+    let mut options = Options::new(unique_stack(), Database::Endpoint(shared_dynamodb().to_owned()), TEST_SECRET);
+    options.seed = false;
+    options
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_options()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let gateway = local_gateway::start(options).await.expect("gateway starts");
+    TestApp { gateway, http: reqwest::Client::new() }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.gateway.url(), path)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Res {
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Res { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
+        self.send(with_token(self.http.get(self.url(path)), token)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Res {
+        self.send(with_token(self.http.delete(self.url(path)), token)).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Res {
+        self.send(with_token(self.http.post(self.url(path)).json(body), token)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value, token: Option<&str>) -> Res {
+        self.send(with_token(self.http.put(self.url(path)).json(body), token)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Res {
+        self.send(self.http.post(self.url(path)).header("content-type", content_type).body(body)).await
+    }
+}
+
+fn with_token(request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+}

@@ -1,0 +1,8 @@
+//! HTTP-level tests through the local gateway: one DynamoDB Local for the whole
+//! binary, a gateway on port 0 with its own tables per test.
+
+#[allow(dead_code)] // each test module uses a different subset
+mod helpers;
+
+mod gateway;
+mod health;
