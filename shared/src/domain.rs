@@ -35,3 +35,127 @@ impl std::str::FromStr for Role {
         }
     }
 }
+
+/// A username: 3–32 characters of `[a-z0-9_.-]`, stored lower-case, so `Admin`
+/// and `admin` are one name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Username(String);
+
+impl Username {
+    pub const MIN: usize = 3;
+    pub const MAX: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let lower = raw.to_lowercase();
+        let len = lower.chars().count();
+        if !(Self::MIN..=Self::MAX).contains(&len) {
+            return Err(format!("must be {} to {} characters", Self::MIN, Self::MAX));
+        }
+        if !lower.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')) {
+            return Err("may contain only letters a-z, digits, '_', '.' and '-'".into());
+        }
+        Ok(Self(lower))
+    }
+
+    /// The lookup form of a name typed at login: lower-cased, no rules applied
+    /// (a name that breaks the rules simply matches no user).
+    pub fn lookup_key(raw: &str) -> String {
+        raw.to_lowercase()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address: trimmed, at most 254 characters, one `@` with a non-empty
+/// local part and a dotted domain, no spaces. The domain is lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value = raw.trim();
+        if value.is_empty() || value.chars().count() > 254 {
+            return Err("must be 1 to 254 characters".into());
+        }
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must not contain spaces".into());
+        }
+        let (local, domain) = value.rsplit_once('@').ok_or("must contain '@'")?;
+        let valid_domain = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        if local.is_empty() || local.chars().count() > 64 || local.contains('@') || !valid_domain {
+            return Err("is not a valid e-mail address".into());
+        }
+        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1–100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FullName(String);
+
+impl FullName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value = raw.trim();
+        let len = value.chars().count();
+        if len == 0 || len > 100 {
+            return Err("must be 1 to 100 characters".into());
+        }
+        if value.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(Username::parse("Admin").expect("valid").as_str(), "admin");
+        assert_eq!(Username::parse("a.b-c_9").expect("valid").as_str(), "a.b-c_9");
+        for bad in ["ab", &"a".repeat(33), "has space", "émile", "semi;colon", ""] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn emails_are_checked_and_domains_lower_cased() {
+        assert_eq!(Email::parse(" Ann@Example.COM ").expect("valid").as_str(), "Ann@example.com");
+        for bad in
+            ["", "no-at", "a@b", "a@.com", "a b@c.com", "@c.com", "a@c..com", &format!("{}@c.com", "a".repeat(65))]
+        {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn roles_parse_only_known_values() {
+        assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
+        assert!("root".parse::<Role>().is_err());
+        assert!("Admin".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn full_names_are_trimmed_and_bounded() {
+        assert_eq!(FullName::parse("  Ann Lee ").expect("valid").as_str(), "Ann Lee");
+        assert!(FullName::parse("   ").is_err());
+        assert!(FullName::parse(&"x".repeat(101)).is_err());
+        assert!(FullName::parse("a\u{0}b").is_err());
+    }
+}

@@ -2,14 +2,18 @@
 //! errors, domain types, security primitives, DynamoDB repositories, tracing and
 //! the glue that runs a handler on Lambda.
 
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
 pub mod lambda;
+pub mod password;
 pub mod repo;
+pub mod secret;
 pub mod telemetry;
+pub mod token;
 
 pub use error::{ApiError, ApiResult};
 pub use lambda::{InitContext, Route};

@@ -1,4 +1,8 @@
 //! Repositories: the only code that builds DynamoDB requests and maps items.
 //! Each domain has its own table and its own repository module.
 
+pub mod auth;
+pub mod cursor;
+pub mod item;
 pub mod tables;
+pub mod users;

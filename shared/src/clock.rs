@@ -1,0 +1,48 @@
+//! Time as the API shows and stores it: RFC 3339 UTC with millisecond precision
+//! (fixed width, so it sorts as text) and Unix seconds for TTLs and tokens.
+
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+const RFC3339_MILLIS: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// One reading of the clock, in the forms the code needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now(OffsetDateTime);
+
+impl Now {
+    pub fn read() -> Self {
+        Self(OffsetDateTime::now_utc())
+    }
+
+    pub fn at_unix(secs: i64) -> Self {
+        Self(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    }
+
+    pub fn unix(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    pub fn unix_millis(self) -> i64 {
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    pub fn rfc3339(self) -> String {
+        // Formatting a valid UTC time with a static description cannot fail.
+        self.0.format(RFC3339_MILLIS).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_is_fixed_width_utc_with_millis() {
+        assert_eq!(Now::at_unix(0).rfc3339(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(Now::at_unix(1_700_000_000).rfc3339(), "2023-11-14T22:13:20.000Z");
+        assert_eq!(Now::read().rfc3339().len(), 24);
+    }
+}

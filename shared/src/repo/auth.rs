@@ -1,0 +1,342 @@
+//! The auth table: refresh tokens (by hash), sessions (token families),
+//! per-user revocation markers and failed-login counters.
+//! Key design: docs/dynamodb.md.
+
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+
+use crate::clock::Now;
+use crate::db::{cancellation_codes, db_error, error_code};
+use crate::error::ApiError;
+use crate::repo::item::{get_n, get_s, n, opt_n, s, Item};
+
+fn token_key(hash: &str) -> String {
+    format!("RT#{hash}")
+}
+fn family_key(family_id: &str) -> String {
+    format!("FAM#{family_id}")
+}
+fn revoke_key(user_id: &str) -> String {
+    format!("REVOKE#{user_id}")
+}
+fn login_key(username: &str) -> String {
+    format!("LOGIN#{username}")
+}
+
+/// A refresh token as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRefreshToken {
+    pub user_id: String,
+    pub family_id: String,
+    pub family_created_at_ms: i64,
+    pub status: String,
+    pub expires_at: i64,
+}
+
+/// Why a refresh failed; each is a 401 to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRefusal {
+    Unknown,
+    Expired,
+    /// An already-rotated token was presented: the whole session is now revoked.
+    Reused,
+    Revoked,
+}
+
+/// Failed-login throttling settings.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    pub max_failures: u32,
+    pub window_secs: i64,
+}
+
+#[derive(Clone)]
+pub struct AuthRepo {
+    client: Client,
+    table: String,
+}
+
+impl AuthRepo {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, ApiError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned));
+        Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
+    }
+
+    fn token_item(
+        &self,
+        hash: &str,
+        user_id: &str,
+        family_id: &str,
+        family_created_at_ms: i64,
+        expires_at: i64,
+    ) -> Item {
+        [
+            ("pk".to_owned(), s(token_key(hash))),
+            ("user_id".to_owned(), s(user_id)),
+            ("family_id".to_owned(), s(family_id)),
+            ("family_created_at".to_owned(), n(family_created_at_ms)),
+            ("status".to_owned(), s("active")),
+            ("expires_at".to_owned(), n(expires_at)),
+        ]
+        .into()
+    }
+
+    /// Starts a session (token family) with its first refresh token.
+    pub async fn start_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: Now,
+    ) -> Result<String, ApiError> {
+        let family_id = uuid::Uuid::new_v4().to_string();
+        let family: Item = [
+            ("pk".to_owned(), s(family_key(&family_id))),
+            ("user_id".to_owned(), s(user_id)),
+            ("created_at".to_owned(), n(now.unix_millis())),
+            ("expires_at".to_owned(), n(expires_at)),
+        ]
+        .into();
+        let token = self.token_item(token_hash, user_id, &family_id, now.unix_millis(), expires_at);
+        self.client
+            .transact_write_items()
+            .transact_items(self.put(family, Some("attribute_not_exists(pk)"))?)
+            .transact_items(self.put(token, Some("attribute_not_exists(pk)"))?)
+            .send()
+            .await
+            .map_err(db_error)?;
+        Ok(family_id)
+    }
+
+    async fn get_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(token_key(hash)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(db_error)?;
+        let Some(item) = out.item() else { return Ok(None) };
+        Ok(Some(StoredRefreshToken {
+            user_id: get_s(item, "user_id")?,
+            family_id: get_s(item, "family_id")?,
+            family_created_at_ms: get_n(item, "family_created_at")?,
+            status: get_s(item, "status")?,
+            expires_at: get_n(item, "expires_at")?,
+        }))
+    }
+
+    /// Rotates a refresh token: the old one stops working and a new one of the
+    /// same session is stored, in one transaction whose conditions let exactly
+    /// one of many concurrent rotations win. Presenting an already-rotated token
+    /// revokes the session. Returns the user id on success.
+    pub async fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        new_expires_at: i64,
+        now: Now,
+    ) -> Result<Result<String, RefreshRefusal>, ApiError> {
+        let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
+        if old.status != "active" {
+            self.revoke_family(&old.family_id, now).await?;
+            return Ok(Err(RefreshRefusal::Reused));
+        }
+        if old.expires_at <= now.unix() {
+            return Ok(Err(RefreshRefusal::Expired));
+        }
+        let retire = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(token_key(old_hash)))
+            .update_expression("SET #status = :rotated, rotated_at = :now")
+            .condition_expression("#status = :active AND expires_at > :now_secs")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":rotated", s("rotated"))
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":now", n(now.unix_millis()))
+            .expression_attribute_values(":now_secs", n(now.unix()))
+            .build()
+            .map_err(ApiError::internal)?;
+        let extend_family = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(family_key(&old.family_id)))
+            .update_expression("SET expires_at = :exp")
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+            .expression_attribute_values(":exp", n(new_expires_at))
+            .build()
+            .map_err(ApiError::internal)?;
+        let not_revoked_since = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key("pk", s(revoke_key(&old.user_id)))
+            .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
+            .expression_attribute_values(":family_created", n(old.family_created_at_ms))
+            .build()
+            .map_err(ApiError::internal)?;
+        let new_token =
+            self.token_item(new_hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(retire).build())
+            .transact_items(TransactWriteItem::builder().update(extend_family).build())
+            .transact_items(TransactWriteItem::builder().condition_check(not_revoked_since).build())
+            .transact_items(self.put(new_token, Some("attribute_not_exists(pk)"))?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Ok(old.user_id)),
+            Err(err) => match cancellation_codes(&err) {
+                Some(codes) => {
+                    let failed = |i: usize| {
+                        codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict")
+                    };
+                    if failed(0) {
+                        // Someone rotated this token first: it is a replay now.
+                        self.revoke_family(&old.family_id, now).await?;
+                        Ok(Err(RefreshRefusal::Reused))
+                    } else if failed(1) || failed(2) {
+                        Ok(Err(RefreshRefusal::Revoked))
+                    } else {
+                        Err(db_error(err))
+                    }
+                }
+                None => Err(db_error(err)),
+            },
+        }
+    }
+
+    async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(family_key(family_id)))
+            .update_expression("SET revoked_at = if_not_exists(revoked_at, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", n(now.unix_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => Ok(()),
+            Err(err) => Err(db_error(err)),
+        }
+    }
+
+    /// Ends the session a refresh token belongs to. Unknown tokens are fine:
+    /// logout is idempotent.
+    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<(), ApiError> {
+        match self.get_token(token_hash).await? {
+            Some(token) => self.revoke_family(&token.family_id, now).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Revokes every session the user started up to now (password change,
+    /// deletion). The marker outlives every token it could concern.
+    pub fn revoke_user_item(&self, user_id: &str, now: Now, keep_until: i64) -> Result<TransactWriteItem, ApiError> {
+        let item: Item = [
+            ("pk".to_owned(), s(revoke_key(user_id))),
+            ("revoked_before".to_owned(), n(now.unix_millis())),
+            ("expires_at".to_owned(), n(keep_until)),
+        ]
+        .into();
+        self.put(item, None)
+    }
+
+    /// Seconds until `username` may try again, if it is locked out now.
+    pub async fn login_locked_for(&self, username: &str, now: Now) -> Result<Option<i64>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(login_key(username)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(db_error)?;
+        let locked_until: Option<i64> = out.item().and_then(|item| opt_n(item, "locked_until"));
+        Ok(locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0))
+    }
+
+    /// Counts a failed login. Failures count within a window that starts at the
+    /// first one; reaching the maximum locks the name until `window` after that
+    /// failure. Returns the number of failures in the current window.
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        now: Now,
+        throttle: LoginThrottle,
+    ) -> Result<u32, ApiError> {
+        let window_floor = now.unix() - throttle.window_secs;
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(login_key(username)))
+            .update_expression("ADD failures :one SET expires_at = :exp")
+            .condition_expression("attribute_exists(pk) AND window_started_at > :floor")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(now.unix() + 2 * throttle.window_secs))
+            .expression_attribute_values(":floor", n(window_floor))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        let failures = match counted {
+            Ok(out) => out.attributes().and_then(|a| opt_n::<u32>(a, "failures")).unwrap_or(1),
+            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => {
+                // No counter, or its window has passed: start a new window.
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .item("pk", s(login_key(username)))
+                    .item("failures", n(1))
+                    .item("window_started_at", n(now.unix()))
+                    .item("expires_at", n(now.unix() + 2 * throttle.window_secs))
+                    .send()
+                    .await
+                    .map_err(db_error)?;
+                1
+            }
+            Err(err) => return Err(db_error(err)),
+        };
+        if failures >= throttle.max_failures {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(login_key(username)))
+                .update_expression("SET locked_until = :until")
+                .expression_attribute_values(":until", n(now.unix() + throttle.window_secs))
+                .send()
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(failures)
+    }
+
+    /// Forgets failed logins after a success.
+    pub async fn clear_login_failures(&self, username: &str) -> Result<(), ApiError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(login_key(username)))
+            .send()
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The auth table's name, for transactions that span tables.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}

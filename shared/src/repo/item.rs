@@ -1,0 +1,45 @@
+//! Reading and writing DynamoDB attribute maps without panics: a missing or
+//! mistyped attribute is an internal error naming the attribute.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::ApiError;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A string attribute that must be there.
+pub fn get_s(item: &Item, key: &str) -> Result<String, ApiError> {
+    opt_s(item, key).ok_or_else(|| ApiError::internal(format!("item attribute `{key}` is missing or not a string")))
+}
+
+/// A string attribute that may be absent (or NULL).
+pub fn opt_s(item: &Item, key: &str) -> Option<String> {
+    item.get(key).and_then(|v| v.as_s().ok()).cloned()
+}
+
+/// A number attribute that must be there.
+pub fn get_n<T: std::str::FromStr>(item: &Item, key: &str) -> Result<T, ApiError> {
+    opt_n(item, key).ok_or_else(|| ApiError::internal(format!("item attribute `{key}` is missing or not a number")))
+}
+
+pub fn opt_n<T: std::str::FromStr>(item: &Item, key: &str) -> Option<T> {
+    item.get(key).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
+}
+
+/// Sets `key` to a string, or leaves it out for `None` (DynamoDB has no empty
+/// optional strings worth storing).
+pub fn put_opt_s(item: &mut Item, key: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        item.insert(key.to_owned(), s(value));
+    }
+}
