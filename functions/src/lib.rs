@@ -2,16 +2,26 @@
 //! binary in `src/bin/` only names it. [`registry`] lists them all for the local
 //! gateway, keyed by the binary name that `template.yaml` builds.
 
+pub mod auth;
+pub mod authorizer;
 pub mod health;
+pub mod users;
 
-use shared::lambda::{build, RouteBuilder};
+use shared::lambda::{build, build_event, EventHandlerBuilder, RouteBuilder};
 
 /// Every HTTP function, by binary name (`BuildProperties: Binary:` in the template).
 pub fn registry() -> &'static [(&'static str, RouteBuilder)] {
-    &[("health", build::<health::Health>)]
+    &[
+        ("health", build::<health::Health>),
+        ("auth-login", build::<auth::login::Login>),
+        ("auth-refresh", build::<auth::refresh::Refresh>),
+        ("auth-verify", build::<auth::verify::Verify>),
+        ("auth-logout", build::<auth::logout::Logout>),
+        ("auth-signup", build::<auth::signup::Signup>),
+    ]
 }
 
-/// The API's REQUEST authorizer function, if the API has one.
-pub fn authorizer() -> Option<shared::lambda::EventHandlerBuilder> {
-    None
+/// The API's REQUEST authorizer function.
+pub fn authorizer() -> Option<EventHandlerBuilder> {
+    Some(build_event::<authorizer::Authorizer>)
 }

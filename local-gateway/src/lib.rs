@@ -7,6 +7,7 @@
 
 pub mod dynamodb_local;
 pub mod gateway;
+pub mod seed;
 pub mod server;
 pub mod tables;
 pub mod template;
@@ -112,7 +113,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         }
     };
 
-    let mut base_env = Env::from_pairs([
+    let base_env = Env::from_pairs([
         ("DYNAMODB_ENDPOINT", endpoint.as_str()),
         ("AWS_REGION", region),
         ("JWT_SECRET", options.jwt_secret.as_str()),
@@ -148,8 +149,8 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
             Some(builder(&ctx).await.map_err(|e| format!("{}: {e}", spec.function))?)
         }
     };
-    for (key, value) in &options.env_overrides {
-        base_env.set(key, value);
+    if options.seed {
+        seed::seed(&InitContext::with_dynamodb(function_env.clone(), client.clone())).await?;
     }
 
     let gateway = Arc::new(Gateway::new(template.clone(), routes, authorizer)?);

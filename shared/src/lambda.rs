@@ -50,6 +50,20 @@ impl InitContext {
     pub async fn dynamodb(&self) -> Client {
         self.inner.dynamodb.get_or_init(|| crate::db::client(&self.inner.env)).await.clone()
     }
+
+    pub async fn users_repo(&self) -> Result<crate::repo::users::UsersRepo, ConfigError> {
+        let table = self.env().required(Tables::USERS_VAR)?.to_owned();
+        Ok(crate::repo::users::UsersRepo::new(self.dynamodb().await, table))
+    }
+
+    pub async fn auth_repo(&self) -> Result<crate::repo::auth::AuthRepo, ConfigError> {
+        let table = self.env().required(Tables::AUTH_VAR)?.to_owned();
+        Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await, table))
+    }
+
+    pub fn token_service(&self) -> Result<crate::token::TokenService, ConfigError> {
+        crate::token::TokenService::from_env(self.env())
+    }
 }
 
 /// One HTTP route: its dependencies, built once, and its handler.

@@ -1,0 +1,3 @@
+fn main() -> Result<(), lambda_runtime::Error> {
+    shared::lambda::run_event::<functions::authorizer::Authorizer>()
+}

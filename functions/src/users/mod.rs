@@ -1,0 +1,82 @@
+//! The users routes and the request bodies they share with signup.
+
+use serde::Deserialize;
+use serde_json::Value;
+use shared::domain::{Email, FullName, Role, Username};
+use shared::error::FieldError;
+use shared::password;
+use shared::secret::Secret;
+use shared::ApiError;
+
+/// The body of `POST /auth/signup` and `POST /users`.
+#[derive(Debug, Deserialize)]
+pub struct NewUserBody {
+    username: String,
+    password: Secret,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+    /// Read only where the caller may choose a role (admins); ignored elsewhere.
+    #[serde(default)]
+    role: Option<Value>,
+}
+
+/// A new user's fields, each parsed.
+#[derive(Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub password: Secret,
+    pub email: Option<Email>,
+    pub full_name: Option<FullName>,
+    pub role: Role,
+}
+
+/// Collects field errors so a client learns every problem at once.
+#[derive(Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result.map_err(|message| self.0.push(FieldError::new(field, message))).ok()
+    }
+
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// Parses an optional role value: a string `admin` or `user`.
+pub fn parse_role(value: &Value) -> Result<Role, String> {
+    value.as_str().ok_or_else(|| "must be \"admin\" or \"user\"".to_owned())?.parse()
+}
+
+impl NewUserBody {
+    /// Parses every field; `role` only when `role_allowed`, else the role is `user`.
+    pub fn parse(self, role_allowed: bool) -> Result<NewUser, ApiError> {
+        let mut problems = Problems::default();
+        let username = problems.check("username", Username::parse(&self.username));
+        let policy = password::check_policy(self.password.expose(), &self.username);
+        problems.check("password", policy);
+        let email = self.email.as_deref().map(|e| problems.check("email", Email::parse(e)));
+        let full_name = self.full_name.as_deref().map(|n| problems.check("full_name", FullName::parse(n)));
+        let role = match (&self.role, role_allowed) {
+            (Some(value), true) if !value.is_null() => problems.check("role", parse_role(value)),
+            _ => Some(Role::User),
+        };
+        problems.into_result()?;
+        // Every `None` below was recorded as a problem above.
+        let missing = || ApiError::internal("validated field missing");
+        Ok(NewUser {
+            username: username.ok_or_else(missing)?,
+            password: self.password,
+            email: email.map(|e| e.ok_or_else(missing)).transpose()?,
+            full_name: full_name.map(|n| n.ok_or_else(missing)).transpose()?,
+            role: role.ok_or_else(missing)?,
+        })
+    }
+}
