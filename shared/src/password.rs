@@ -62,14 +62,11 @@ pub fn verify_blocking(password: &str, stored: Option<&str>) -> bool {
 
 /// Whether `password` is among the 30,000 most common passwords (case-insensitive).
 pub fn is_common(password: &str) -> bool {
-    static LIST: &str = include_str!("../data/common-passwords.txt");
-    let candidate = password.to_lowercase();
-    // The list is sorted in byte order, one password per line.
-    let lines: &[&str] = &LIST_LINES.get_or_init(|| LIST.lines().collect::<Vec<_>>());
-    lines.binary_search(&candidate.as_str()).is_ok()
+    // Sorted in byte order, one password per line; split once, on first use.
+    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let lines = LINES.get_or_init(|| include_str!("../data/common-passwords.txt").lines().collect());
+    lines.binary_search(&password.to_lowercase().as_str()).is_ok()
 }
-
-static LIST_LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
 
 /// The policy for a new password: 8–128 characters (Unicode scalar values, any
 /// characters, spaces included), not a common password, not the username.

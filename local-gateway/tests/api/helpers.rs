@@ -148,3 +148,72 @@ fn with_token(request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest:
         None => request,
     }
 }
+
+/// A signed-in test user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    /// Creates a user straight in the users table (no HTTP, no policy).
+    pub async fn create_user(&self, username: &str, password: &str, role: shared::domain::Role) -> String {
+        let users = shared::repo::users::UsersRepo::new(self.gateway.client.clone(), self.table("users"));
+        let now = shared::clock::Now::read().rfc3339();
+        let user = shared::repo::users::UserRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            username: username.to_owned(),
+            email: None,
+            full_name: None,
+            role,
+            password_hash: shared::password::hash_blocking(password).expect("hash"),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        users.create(&user).await.expect("user created");
+        user.id
+    }
+
+    /// The table name of a domain (`auth`, `users`, `products`, `orders`).
+    pub fn table(&self, domain: &str) -> String {
+        format!("{}-{domain}", self.stack())
+    }
+
+    pub fn stack(&self) -> String {
+        let users = &self.gateway.template.tables.iter().find(|t| t.logical_id == "UsersTable").expect("users").name;
+        users.trim_end_matches("-users").to_owned()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Res {
+        self.post("/auth/login", &serde_json::json!({"username": username, "password": password}), None).await
+    }
+
+    /// Logs in and returns the tokens, failing the test otherwise.
+    pub async fn session(&self, username: &str, password: &str) -> Session {
+        let res = self.login(username, password).await;
+        let data = res.assert_ok(200);
+        Session {
+            user_id: data["user"]["id"].as_str().expect("id").to_owned(),
+            access: data["access_token"].as_str().expect("access").to_owned(),
+            refresh: data["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
+    }
+
+    /// A new user with the given role, logged in.
+    pub async fn user_session(&self, username: &str, role: shared::domain::Role) -> Session {
+        let password = format!("{username}-secret-pass");
+        self.create_user(username, &password, role).await;
+        self.session(username, &password).await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Res {
+        self.post("/auth/refresh", &serde_json::json!({"refresh_token": refresh_token}), None).await
+    }
+
+    /// The token service the gateway's functions use, for crafting tokens.
+    pub fn tokens(&self) -> shared::token::TokenService {
+        shared::token::TokenService::from_env(&self.gateway.function_env).expect("token settings")
+    }
+}

@@ -4,5 +4,6 @@
 #[allow(dead_code)] // each test module uses a different subset
 mod helpers;
 
+mod auth;
 mod gateway;
 mod health;

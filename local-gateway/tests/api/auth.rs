@@ -1,0 +1,234 @@
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shared::clock::Now;
+use shared::domain::Role;
+
+use crate::helpers::{spawn_app, spawn_app_with, test_options};
+
+#[tokio::test]
+async fn login_returns_a_bearer_pair_and_the_user() {
+    let app = spawn_app().await;
+    let id = app.create_user("ann", "ann-password-1", Role::Admin).await;
+
+    let res = app.login("ANN", "ann-password-1").await;
+
+    let data = res.assert_ok(200);
+    assert_eq!(data["token_type"], "Bearer");
+    assert_eq!(data["expires_in"], 900);
+    assert_eq!(data["refresh_expires_in"], 604_800);
+    assert_eq!(data["user"], json!({"id": id, "username": "ann", "role": "admin"}));
+    let claims = app.tokens().verify_access(data["access_token"].as_str().expect("token")).expect("valid");
+    assert_eq!((claims.sub.as_str(), claims.role), (id.as_str(), Role::Admin));
+    assert_eq!(data["refresh_token"].as_str().expect("refresh").len(), 43);
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_look_the_same() {
+    let app = spawn_app().await;
+    app.create_user("bob", "bob-password-1", Role::User).await;
+
+    let mut wrong = Vec::new();
+    let mut unknown = Vec::new();
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let res = app.login("bob", "not-his-password").await;
+        wrong.push(started.elapsed());
+        res.assert_error(401, "UNAUTHORIZED");
+        bodies.push(res.body);
+        let started = Instant::now();
+        let res = app.login("nobody-here", "not-his-password").await;
+        unknown.push(started.elapsed());
+        res.assert_error(401, "UNAUTHORIZED");
+        bodies.push(res.body);
+    }
+
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "identical answers: {bodies:?}");
+    wrong.sort();
+    unknown.sort();
+    let ratio = unknown[1].as_secs_f64() / wrong[1].as_secs_f64();
+    // Both paths run one argon2 verification; a missing dummy verify would make
+    // the unknown-user path several times faster.
+    assert!(ratio > 0.4, "unknown user median {:?} vs wrong password median {:?}", unknown[1], wrong[1]);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_replayed_token_revokes_the_session() {
+    let app = spawn_app().await;
+    let session = app.user_session("carol", Role::User).await;
+
+    let first = app.refresh(&session.refresh).await;
+    let rotated = first.assert_ok(200)["refresh_token"].as_str().expect("new refresh").to_owned();
+    assert_ne!(rotated, session.refresh);
+
+    // The old token is refused, and that revokes the whole session...
+    let replay = app.refresh(&session.refresh).await;
+    replay.assert_error(401, "UNAUTHORIZED");
+    // ...so even the newest token of the family is dead now.
+    app.refresh(&rotated).await.assert_error(401, "UNAUTHORIZED");
+
+    // Another login session is unaffected.
+    let other = app.session("carol", "carol-secret-pass").await;
+    app.refresh(&other.refresh).await.assert_ok(200);
+}
+
+#[tokio::test]
+async fn of_ten_concurrent_refreshes_of_one_token_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let session = app.user_session("dave", Role::User).await;
+
+    let attempts = (0..10).map(|_| app.refresh(&session.refresh));
+    let results = futures::future::join_all(attempts).await;
+
+    let ok = results.iter().filter(|r| r.status == 200).count();
+    let unauthorized = results.iter().filter(|r| r.status == 401).count();
+    assert_eq!((ok, unauthorized), (1, 9), "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn logout_is_idempotent_and_ends_the_session() {
+    let app = spawn_app().await;
+    let session = app.user_session("erin", Role::User).await;
+    let body = json!({"refresh_token": session.refresh});
+
+    app.post("/auth/logout", &body, None).await.assert_ok(200);
+    app.post("/auth/logout", &body, None).await.assert_ok(200);
+    app.post("/auth/logout", &json!({"refresh_token": "never-issued"}), None).await.assert_ok(200);
+
+    app.refresh(&session.refresh).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_refused_even_before_ttl_deletes_it() {
+    let app = spawn_app().await;
+    let user_id = app.create_user("fay", "fay-password-1", Role::User).await;
+    let auth = shared::repo::auth::AuthRepo::new(app.gateway.client.clone(), app.table("auth"));
+    let token = shared::token::new_refresh_token().expect("random");
+    let hash = shared::token::refresh_token_hash(token.expose()).expect("hash");
+    let now = Now::read();
+    auth.start_session(&user_id, &hash, now.unix() - 1, now).await.expect("session");
+
+    app.refresh(token.expose()).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn signup_creates_a_user_role_account_and_ignores_a_role_field() {
+    let app = spawn_app().await;
+
+    let res = app
+        .post(
+            "/auth/signup",
+            &json!({"username": "Gina", "password": "gina's long passphrase", "email": "gina@example.com",
+                    "full_name": "Gina G", "role": "admin", "id": "chosen-id"}),
+            None,
+        )
+        .await;
+
+    let user = res.assert_ok(201);
+    assert_eq!(user["username"], "gina");
+    assert_eq!(user["role"], "user");
+    assert_ne!(user["id"], "chosen-id");
+    assert!(user.get("password_hash").is_none() && user.get("password").is_none());
+    let session = app.session("gina", "gina's long passphrase").await;
+    assert_eq!(app.tokens().verify_access(&session.access).expect("valid").role, Role::User);
+}
+
+#[tokio::test]
+async fn signup_refuses_taken_names_and_weak_or_invalid_fields() {
+    let app = spawn_app().await;
+    let body = json!({"username": "hank", "password": "hank's long passphrase"});
+    app.post("/auth/signup", &body, None).await.assert_ok(201);
+
+    app.post("/auth/signup", &json!({"username": "HANK", "password": "another passphrase"}), None)
+        .await
+        .assert_error(409, "CONFLICT");
+    let res = app.post("/auth/signup", &json!({"username": "ivy", "password": "password1"}), None).await;
+    let error = res.assert_error(422, "VALIDATION_FAILED");
+    assert_eq!(error["details"][0]["field"], "password");
+    let res = app.post("/auth/signup", &json!({"username": "ivy", "password": "short"}), None).await;
+    res.assert_error(422, "VALIDATION_FAILED");
+    let res = app.post("/auth/signup", &json!({"username": "i", "password": "x".repeat(129)}), None).await;
+    let fields: Vec<_> = res.assert_error(422, "VALIDATION_FAILED")["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field").to_owned())
+        .collect();
+    assert_eq!(fields, ["username", "password"]);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_retry_after_until_the_window_passes() {
+    let mut options = test_options();
+    options.env_overrides =
+        vec![("LOGIN_MAX_FAILURES".into(), "3".into()), ("LOGIN_LOCKOUT_SECONDS".into(), "2".into())];
+    let app = spawn_app_with(options).await;
+    app.create_user("jack", "jack-password-1", Role::User).await;
+
+    // A success resets the count.
+    app.login("jack", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    app.login("jack", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    app.login("jack", "jack-password-1").await.assert_ok(200);
+    for _ in 0..3 {
+        app.login("jack", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    }
+
+    let res = app.login("jack", "jack-password-1").await;
+    res.assert_error(429, "RATE_LIMITED");
+    let retry_after: u64 = res.headers["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=2).contains(&retry_after), "Retry-After {retry_after}");
+    // Unknown names are counted the same way, so throttling reveals nothing.
+    for _ in 0..3 {
+        app.login("no-such-user", "x").await.assert_error(401, "UNAUTHORIZED");
+    }
+    app.login("no-such-user", "x").await.assert_error(429, "RATE_LIMITED");
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.login("jack", "jack-password-1").await.assert_ok(200);
+}
+
+#[tokio::test]
+async fn verify_accepts_access_tokens_from_body_or_header_only() {
+    let app = spawn_app().await;
+    let session = app.user_session("kim", Role::User).await;
+
+    let res = app.post("/auth/verify", &json!({"token": session.access}), None).await;
+    let data = res.assert_ok(200);
+    assert_eq!(data["valid"], true);
+    assert_eq!(data["claims"]["sub"], session.user_id);
+    assert_eq!(data["claims"]["type"], "access");
+    let res = app.send(app.http.post(app.url("/auth/verify")).bearer_auth(&session.access)).await;
+    res.assert_ok(200);
+
+    // A refresh token is never an access token.
+    app.post("/auth/verify", &json!({"token": session.refresh}), None).await.assert_error(401, "UNAUTHORIZED");
+    let mut tampered = session.access.clone();
+    tampered.insert(tampered.len() - 5, 'x');
+    app.post("/auth/verify", &json!({"token": tampered}), None).await.assert_error(401, "UNAUTHORIZED");
+    app.post("/auth/verify", &json!({}), None).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn auth_routes_answer_bad_input_with_the_envelope() {
+    let app = spawn_app().await;
+
+    for path in ["/auth/login", "/auth/refresh", "/auth/logout", "/auth/signup", "/auth/verify"] {
+        app.post_raw(path, "application/json", "{not json").await.assert_error(400, "BAD_REQUEST");
+        app.post_raw(path, "text/plain", r#"{"a":1}"#).await.assert_error(400, "BAD_REQUEST");
+        let big = format!(r#"{{"username":"{}"}}"#, "a".repeat(70_000));
+        app.post_raw(path, "application/json", big).await.assert_error(413, "PAYLOAD_TOO_LARGE");
+    }
+    for path in ["/auth/login", "/auth/refresh", "/auth/logout", "/auth/signup"] {
+        app.post(path, &json!({}), None).await.assert_error(422, "VALIDATION_FAILED");
+        app.post_raw(path, "application/json", "[]").await.assert_error(422, "VALIDATION_FAILED");
+    }
+    app.post("/auth/login", &json!({"username": 5, "password": "x"}), None)
+        .await
+        .assert_error(422, "VALIDATION_FAILED");
+    app.post("/auth/login", &json!({"username": "u", "password": null}), None)
+        .await
+        .assert_error(422, "VALIDATION_FAILED");
+    app.login(&"a".repeat(10_000), "x").await.assert_error(401, "UNAUTHORIZED");
+    app.refresh("\u{0}\u{feff}").await.assert_error(401, "UNAUTHORIZED");
+}
