@@ -18,6 +18,12 @@ pub fn registry() -> &'static [(&'static str, RouteBuilder)] {
         ("auth-verify", build::<auth::verify::Verify>),
         ("auth-logout", build::<auth::logout::Logout>),
         ("auth-signup", build::<auth::signup::Signup>),
+        ("users-list", build::<users::list::ListUsers>),
+        ("users-create", build::<users::create::CreateUser>),
+        ("users-profile", build::<users::profile::Profile>),
+        ("users-get", build::<users::get::GetUser>),
+        ("users-update", build::<users::update::UpdateUser>),
+        ("users-delete", build::<users::delete::DeleteUser>),
     ]
 }
 

@@ -41,10 +41,16 @@ impl TokenSettings {
             issuer: env.get("JWT_ISSUER").unwrap_or("serverless-shop").to_owned(),
             audience: env.get("JWT_AUDIENCE").unwrap_or("serverless-shop-api").to_owned(),
             access_ttl_secs: env.int_in("ACCESS_TOKEN_TTL_SECONDS", 900, 1..=86_400)?,
-            refresh_ttl_secs: env.int_in("REFRESH_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)?,
+            refresh_ttl_secs: refresh_ttl_secs(env)? as u64,
             leeway_secs: env.int_in("JWT_LEEWAY_SECONDS", 30, 0..=300)?,
         })
     }
+}
+
+/// How long refresh tokens live (`REFRESH_TOKEN_TTL_SECONDS`, default 7 days);
+/// also read by functions that revoke sessions but sign nothing.
+pub fn refresh_ttl_secs(env: &Env) -> Result<i64, ConfigError> {
+    Ok(env.int_in("REFRESH_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)? as i64)
 }
 
 /// The claims of an access token.

@@ -80,3 +80,53 @@ impl NewUserBody {
         })
     }
 }
+
+pub mod create;
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod profile;
+pub mod update;
+
+use shared::http::Caller;
+
+/// `Some(None)` for an explicit `null`, `None` for an absent field.
+fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The body of `PUT /users/{id}`. Anything else in the body is ignored.
+#[derive(Debug, Deserialize)]
+pub struct UpdateUserBody {
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub full_name: Option<Option<String>>,
+    #[serde(default)]
+    pub role: Option<Value>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    #[serde(default)]
+    pub current_password: Option<Secret>,
+}
+
+/// Self or admin; anyone else is refused without revealing whether `id` exists.
+pub fn ensure_self_or_admin(caller: &Caller, id: &str) -> Result<(), ApiError> {
+    if caller.is_admin() || caller.user_id == id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("you may only access your own account".into()))
+    }
+}
+
+/// A user by id, or 404.
+pub async fn existing_user(
+    users: &shared::repo::users::UsersRepo,
+    id: &str,
+) -> Result<shared::repo::users::UserRecord, ApiError> {
+    users.get(id).await?.ok_or_else(|| ApiError::NotFound("no such user".into()))
+}

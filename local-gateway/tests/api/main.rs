@@ -5,5 +5,7 @@
 mod helpers;
 
 mod auth;
+mod authorizer;
 mod gateway;
 mod health;
+mod users;

@@ -50,6 +50,17 @@ pub struct LoginThrottle {
     pub window_secs: i64,
 }
 
+impl LoginThrottle {
+    /// `LOGIN_MAX_FAILURES` (default and maximum 10) failures within
+    /// `LOGIN_LOCKOUT_SECONDS` (default 900) lock a username for that long.
+    pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self {
+            max_failures: env.int_in("LOGIN_MAX_FAILURES", 10, 1..=10)? as u32,
+            window_secs: env.int_in("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)? as i64,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct AuthRepo {
     client: Client,

@@ -190,3 +190,170 @@ impl UsersRepo {
         }
     }
 }
+
+/// A change to a user. `Some(None)` clears an optional field.
+#[derive(Debug, Default, Clone)]
+pub struct UserUpdate {
+    pub email: Option<Option<String>>,
+    pub full_name: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub password_hash: Option<String>,
+}
+
+impl UserUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.full_name.is_none() && self.role.is_none() && self.password_hash.is_none()
+    }
+}
+
+fn conflict_or(
+    err: aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+    admin_counter_at: Option<usize>,
+) -> ApiError {
+    match cancellation_codes(&err) {
+        Some(codes) => {
+            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+            if admin_counter_at.is_some_and(failed) {
+                ApiError::Conflict("the last admin cannot be demoted or deleted".into())
+            } else if codes.iter().any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") {
+                ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
+            } else {
+                db_error(err)
+            }
+        }
+        None => db_error(err),
+    }
+}
+
+impl UsersRepo {
+    /// Applies `update` to `current` if nobody changed the user since it was read
+    /// (optimistic lock on `updated_at`), adjusting the admin counter in the same
+    /// transaction, together with `also` (e.g. a session revocation in the auth
+    /// table). Returns the updated user.
+    pub async fn update(
+        &self,
+        current: &UserRecord,
+        update: &UserUpdate,
+        now: &str,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<UserRecord, ApiError> {
+        let mut next = current.clone();
+        let mut sets = vec!["updated_at = :now".to_owned()];
+        let mut removes = Vec::new();
+        let mut builder = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(user_key(&current.id)))
+            .condition_expression("attribute_exists(pk) AND updated_at = :seen")
+            .expression_attribute_values(":seen", s(&current.updated_at))
+            .expression_attribute_values(":now", s(now));
+        for (field, change, slot) in
+            [("email", &update.email, &mut next.email), ("full_name", &update.full_name, &mut next.full_name)]
+        {
+            match change {
+                Some(Some(value)) => {
+                    sets.push(format!("{field} = :{field}"));
+                    builder = builder.expression_attribute_values(format!(":{field}"), s(value));
+                    *slot = Some(value.clone());
+                }
+                Some(None) => {
+                    removes.push(field.to_owned());
+                    *slot = None;
+                }
+                None => {}
+            }
+        }
+        if let Some(role) = update.role {
+            sets.push("#role = :role".into());
+            builder = builder
+                .expression_attribute_names("#role", "role")
+                .expression_attribute_values(":role", s(role.as_str()));
+            next.role = role;
+        }
+        if let Some(hash) = &update.password_hash {
+            sets.push("password_hash = :hash".into());
+            builder = builder.expression_attribute_values(":hash", s(hash));
+            next.password_hash = hash.clone();
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        next.updated_at = now.to_owned();
+        let item = builder.update_expression(expression).build().map_err(ApiError::internal)?;
+        let mut request =
+            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(item).build());
+        let mut admin_counter_at = None;
+        match (current.role, next.role) {
+            (Role::Admin, Role::User) => {
+                admin_counter_at = Some(1);
+                request = request.transact_items(self.admin_counter(-1)?);
+            }
+            (Role::User, Role::Admin) => request = request.transact_items(self.admin_counter(1)?),
+            _ => {}
+        }
+        for item in also {
+            request = request.transact_items(item);
+        }
+        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
+        Ok(next)
+    }
+
+    /// Deletes a user and their username claim, keeps the admin counter right and
+    /// applies `also` (the session revocation) in the same transaction.
+    pub async fn delete(&self, current: &UserRecord, also: Vec<TransactWriteItem>) -> Result<(), ApiError> {
+        use aws_sdk_dynamodb::types::Delete;
+        let user = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(user_key(&current.id)))
+            .condition_expression("attribute_exists(pk) AND updated_at = :seen")
+            .expression_attribute_values(":seen", s(&current.updated_at))
+            .build()
+            .map_err(ApiError::internal)?;
+        let claim = Delete::builder()
+            .table_name(&self.table)
+            .key("pk", s(username_key(&current.username)))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut request = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(user).build())
+            .transact_items(TransactWriteItem::builder().delete(claim).build());
+        let mut admin_counter_at = None;
+        if current.role == Role::Admin {
+            admin_counter_at = Some(2);
+            request = request.transact_items(self.admin_counter(-1)?);
+        }
+        for item in also {
+            request = request.transact_items(item);
+        }
+        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
+        Ok(())
+    }
+
+    /// One page of users in username order.
+    pub async fn list(&self, limit: u16, cursor: Option<&str>) -> Result<(Vec<UserRecord>, Option<String>), ApiError> {
+        use crate::repo::cursor;
+        const SCOPE: &str = "users";
+        let start = cursor
+            .map(|c| cursor::decode(c, SCOPE, &["pk", "list_pk", "list_sk"], &[("list_pk", LIST_PK)]))
+            .transpose()?;
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by_username")
+            .key_condition_expression("list_pk = :pk")
+            .expression_attribute_values(":pk", s(LIST_PK))
+            .limit(i32::from(limit))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(db_error)?;
+        let users = out.items().iter().map(UserRecord::from_item).collect::<Result<Vec<_>, _>>()?;
+        Ok((users, cursor::next(SCOPE, out.last_evaluated_key())))
+    }
+}

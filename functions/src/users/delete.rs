@@ -1,0 +1,43 @@
+//! `DELETE /users/{id}` (admin): removes the user and their credentials and
+//! revokes every session in the same transaction, so their login and refresh
+//! fail at once. The last admin cannot be deleted.
+
+use lambda_http::Request;
+use serde_json::json;
+use shared::clock::Now;
+use shared::config::ConfigError;
+use shared::http::{path_param, Caller, Reply};
+use shared::repo::auth::AuthRepo;
+use shared::repo::users::UsersRepo;
+use shared::token::refresh_ttl_secs;
+use shared::{ApiResult, InitContext, Route};
+
+use super::existing_user;
+
+pub struct DeleteUser {
+    users: UsersRepo,
+    auth: AuthRepo,
+    refresh_ttl_secs: i64,
+}
+
+impl Route for DeleteUser {
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self {
+            users: ctx.users_repo().await?,
+            auth: ctx.auth_repo().await?,
+            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
+        })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_admin()?;
+        let id = path_param(&req, "id")?;
+        let user = existing_user(&self.users, id).await?;
+        let now = Now::read();
+        let revoke = self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?;
+        self.users.delete(&user, vec![revoke]).await?;
+        tracing::info!(user_id = %user.id, by = %caller.user_id, "user deleted");
+        Ok(Reply::ok(json!({ "id": user.id, "deleted": true })).message("the user and their sessions are gone"))
+    }
+}

@@ -1,0 +1,113 @@
+//! `PUT /users/{id}`: self or admin. Only an admin changes roles; changing your
+//! own password needs the current one; any password change revokes that user's
+//! sessions in the same transaction. The last admin cannot be demoted.
+
+use lambda_http::Request;
+use serde_json::Value;
+use shared::clock::Now;
+use shared::config::ConfigError;
+use shared::domain::{Email, FullName};
+use shared::http::{json_body, path_param, Caller, Reply};
+use shared::password;
+use shared::repo::auth::{AuthRepo, LoginThrottle};
+use shared::repo::users::{UserUpdate, UserView, UsersRepo};
+use shared::token::refresh_ttl_secs;
+use shared::{ApiError, ApiResult, InitContext, Route};
+
+use super::{ensure_self_or_admin, existing_user, parse_role, Problems, UpdateUserBody};
+
+pub struct UpdateUser {
+    users: UsersRepo,
+    auth: AuthRepo,
+    refresh_ttl_secs: i64,
+    throttle: LoginThrottle,
+}
+
+impl Route for UpdateUser {
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self {
+            users: ctx.users_repo().await?,
+            auth: ctx.auth_repo().await?,
+            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
+            throttle: LoginThrottle::from_env(ctx.env())?,
+        })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        let id = path_param(&req, "id")?;
+        ensure_self_or_admin(&caller, id)?;
+        let body: UpdateUserBody = json_body(&req)?;
+        if body.role.as_ref().is_some_and(|r| !r.is_null()) && !caller.is_admin() {
+            return Err(ApiError::Forbidden("only an admin can change roles".into()));
+        }
+        let user = existing_user(&self.users, id).await?;
+
+        let mut problems = Problems::default();
+        let mut update = UserUpdate {
+            email: body
+                .email
+                .map(|e| e.and_then(|e| problems.check("email", Email::parse(&e)).map(|e| e.as_str().to_owned()))),
+            full_name: body.full_name.map(|n| {
+                n.and_then(|n| problems.check("full_name", FullName::parse(&n)).map(|n| n.as_str().to_owned()))
+            }),
+            role: body
+                .role
+                .as_ref()
+                .filter(|r| !r.is_null())
+                .and_then(|r: &Value| problems.check("role", parse_role(r))),
+            password_hash: None,
+        };
+        let new_password = body.password;
+        if let Some(new) = &new_password {
+            problems.check("password", password::check_policy(new.expose(), &user.username));
+            if caller.user_id == user.id && body.current_password.is_none() {
+                problems.check::<()>("current_password", Err("is required to change your own password".into()));
+            }
+        }
+        problems.into_result()?;
+
+        let now = Now::read();
+        let mut also = Vec::new();
+        if let Some(new) = new_password {
+            if caller.user_id == user.id {
+                self.check_current_password(&user.username, &user.password_hash, body.current_password, now).await?;
+            }
+            update.password_hash = Some(password::hash(new).await?);
+            also.push(self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?);
+        }
+        if update.is_empty() {
+            return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));
+        }
+        let updated = self.users.update(&user, &update, &now.rfc3339(), also).await?;
+        tracing::info!(user_id = %user.id, by = %caller.user_id, role_changed = update.role.is_some(),
+            password_changed = update.password_hash.is_some(), "user updated");
+        Ok(Reply::ok(UserView::from(&updated)))
+    }
+}
+
+impl UpdateUser {
+    /// The current password, checked like a login: throttled per username, so a
+    /// stolen access token cannot be used to guess the password.
+    async fn check_current_password(
+        &self,
+        username: &str,
+        stored_hash: &str,
+        given: Option<shared::secret::Secret>,
+        now: Now,
+    ) -> Result<(), ApiError> {
+        if let Some(wait) = self.auth.login_locked_for(username, now).await? {
+            return Err(ApiError::RateLimited {
+                message: "too many failed password checks; try again later".into(),
+                retry_after_secs: wait as u64,
+            });
+        }
+        let given = given.ok_or_else(|| ApiError::validation("current_password", "is required"))?;
+        if password::verify(given, Some(stored_hash.to_owned())).await? {
+            Ok(())
+        } else {
+            self.auth.record_login_failure(username, now, self.throttle).await?;
+            Err(ApiError::validation("current_password", "is incorrect"))
+        }
+    }
+}
