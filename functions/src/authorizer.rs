@@ -31,6 +31,7 @@ fn unauthorized() -> lambda_runtime::Error {
 }
 
 impl EventHandler for Authorizer {
+    const NAME: &'static str = "authorizer";
     type Event = ApiGatewayCustomAuthorizerRequestTypeRequest;
     type Output = Value;
 
@@ -76,7 +77,8 @@ mod tests {
         if let Some(value) = authorization {
             headers.insert("Authorization".into(), json!(value));
         }
-        serde_json::from_value(json!({"type": "REQUEST", "methodArn": ARN, "headers": headers})).expect("event")
+        serde_json::from_value(json!({"type": "REQUEST", "methodArn": ARN, "headers": headers, "requestContext": {}}))
+            .expect("event")
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Handler code of every Lambda function. Each route is a [`shared::Route`]; its
 //! binary in `src/bin/` only names it. [`registry`] lists them all for the local
-//! gateway, keyed by the binary name that `template.yaml` builds.
+//! gateway, keyed by `Route::NAME` — the binary name `template.yaml` builds.
 
 pub mod auth;
 pub mod authorizer;
@@ -8,22 +8,28 @@ pub mod health;
 pub mod users;
 
 use shared::lambda::{build, build_event, EventHandlerBuilder, RouteBuilder};
+use shared::Route;
+
+/// `(name, builder)` for each route type.
+macro_rules! routes {
+    ($($route:ty),* $(,)?) => { &[$((<$route as Route>::NAME, build::<$route>)),*] };
+}
 
 /// Every HTTP function, by binary name (`BuildProperties: Binary:` in the template).
 pub fn registry() -> &'static [(&'static str, RouteBuilder)] {
-    &[
-        ("health", build::<health::Health>),
-        ("auth-login", build::<auth::login::Login>),
-        ("auth-refresh", build::<auth::refresh::Refresh>),
-        ("auth-verify", build::<auth::verify::Verify>),
-        ("auth-logout", build::<auth::logout::Logout>),
-        ("auth-signup", build::<auth::signup::Signup>),
-        ("users-list", build::<users::list::ListUsers>),
-        ("users-create", build::<users::create::CreateUser>),
-        ("users-profile", build::<users::profile::Profile>),
-        ("users-get", build::<users::get::GetUser>),
-        ("users-update", build::<users::update::UpdateUser>),
-        ("users-delete", build::<users::delete::DeleteUser>),
+    routes![
+        health::Health,
+        auth::login::Login,
+        auth::refresh::Refresh,
+        auth::verify::Verify,
+        auth::logout::Logout,
+        auth::signup::Signup,
+        users::list::ListUsers,
+        users::create::CreateUser,
+        users::profile::Profile,
+        users::get::GetUser,
+        users::update::UpdateUser,
+        users::delete::DeleteUser,
     ]
 }
 

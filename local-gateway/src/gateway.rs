@@ -107,7 +107,10 @@ pub struct Gateway {
 /// What the gateway hands back to the HTTP server, plus what it logs.
 pub struct Outcome {
     pub response: http::Response<Bytes>,
+    /// `METHOD /path/{template}` of the matched route.
     pub route: Option<String>,
+    /// The function (binary) that served it.
+    pub function: Option<String>,
 }
 
 impl Gateway {
@@ -149,14 +152,14 @@ impl Gateway {
             // API Gateway answers unknown paths and unknown methods alike.
             let error =
                 gateway_error("MISSING_AUTHENTICATION_TOKEN", format!("no route for {} {}", request.method(), path));
-            return Outcome { response: self.gateway_response(&error, request_id), route: None };
+            return Outcome { response: self.gateway_response(&error, request_id), route: None, function: None };
         };
         let route_name = format!("{} {}", route.spec.method, route.spec.path);
         let response = match self.invoke(route, path_params.clone(), request, peer, request_id).await {
             Ok(response) => response,
             Err(error) => self.gateway_response(&error, request_id),
         };
-        Outcome { response, route: Some(route_name) }
+        Outcome { response, route: Some(route_name), function: Some(route.spec.binary.clone()) }
     }
 
     async fn invoke(

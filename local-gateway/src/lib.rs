@@ -7,6 +7,7 @@
 
 pub mod dynamodb_local;
 pub mod gateway;
+pub mod metrics;
 pub mod seed;
 pub mod server;
 pub mod tables;
@@ -153,11 +154,12 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         seed::seed(&InitContext::with_dynamodb(function_env.clone(), client.clone())).await?;
     }
 
-    let gateway = Arc::new(Gateway::new(template.clone(), routes, authorizer)?);
+    let gateway = Gateway::new(template.clone(), routes, authorizer)?;
+    let state = Arc::new(server::ServerState { gateway, metrics: metrics::Metrics::default() });
     let listener = tokio::net::TcpListener::bind((options.host, options.port)).await?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let server = tokio::spawn(server::serve(listener, gateway, shutdown_rx));
+    let server = tokio::spawn(server::serve(listener, state, shutdown_rx));
     Ok(RunningGateway { addr, template, dynamodb_endpoint: endpoint, client, function_env, shutdown, server, database })
 }
 

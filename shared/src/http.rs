@@ -190,6 +190,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A value the authorizer put in the request context, if any.
+pub fn authorizer_field(req: &Request, key: &str) -> Option<String> {
+    req.request_context_ref()?.authorizer()?.fields.get(key)?.as_str().map(str::to_owned)
+}
+
 /// Who is calling, as the authorizer established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -203,11 +208,7 @@ impl Caller {
     /// the request. Its absence means the route was deployed without the
     /// authorizer, which we refuse rather than trust.
     pub fn from_request(req: &Request) -> ApiResult<Self> {
-        let context = req.request_context_ref();
-        let fields = context.and_then(|c| c.authorizer()).map(|a| &a.fields);
-        let text = |key: &str| -> Option<String> {
-            fields?.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned)
-        };
+        let text = |key: &str| authorizer_field(req, key).filter(|s| !s.is_empty());
         let missing = || ApiError::Unauthorized("authentication is required".into());
         let user_id = text("user_id").ok_or_else(missing)?;
         let username = text("username").ok_or_else(missing)?;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use lambda_http::{service_fn, Body, Request};
 use tokio::sync::OnceCell;
+use tracing::Instrument;
 
 use crate::config::{ConfigError, Env, Tables};
 use crate::error::ApiResult;
@@ -68,6 +69,10 @@ impl InitContext {
 
 /// One HTTP route: its dependencies, built once, and its handler.
 pub trait Route: Sized + Send + Sync + 'static {
+    /// The function's name: its binary in `functions/src/bin/`, its
+    /// `BuildProperties: Binary` in `template.yaml` and its metrics dimension.
+    const NAME: &'static str;
+
     /// Builds the route's dependencies; an error fails the cold start.
     fn init(ctx: &InitContext) -> impl Future<Output = Result<Self, ConfigError>> + Send;
 
@@ -81,14 +86,28 @@ pub async fn respond<R: Route>(route: &R, req: Request) -> http::Response<Body> 
 }
 
 /// The `main` of every HTTP function: tracing, config and clients once per cold
-/// start, then the Lambda runtime loop.
+/// start, then the Lambda runtime loop. Each invocation logs under a span with
+/// the function and the caller, and prints one EMF metrics line.
 pub fn run<R: Route>() -> Result<(), lambda_http::Error> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         crate::telemetry::init_json();
         let route: &'static R = Box::leak(Box::new(init_or_report::<R>().await?));
         lambda_http::run(service_fn(move |req: Request| async move {
-            Ok::<_, lambda_http::Error>(respond(route, req).await)
+            let started = std::time::Instant::now();
+            let user_id = crate::http::authorizer_field(&req, "user_id").unwrap_or_default();
+            let span = tracing::info_span!("handler", function = R::NAME, user_id = %user_id);
+            let result = route.handle(req).instrument(span).await;
+            let error_code = result.as_ref().err().map(crate::error::ApiError::code);
+            let response = into_http_response(result);
+            let outcome = crate::metrics::RequestOutcome {
+                function: R::NAME,
+                status: response.status().as_u16(),
+                error_code,
+                latency: started.elapsed(),
+            };
+            println!("{}", outcome.emf(crate::clock::Now::read().unix_millis()));
+            Ok::<_, lambda_http::Error>(response)
         }))
         .await
     })
@@ -124,6 +143,8 @@ pub fn build<R: Route>(ctx: &InitContext) -> lambda_http::BoxFuture<'_, Result<A
 /// A function invoked with a plain event rather than an HTTP request (the
 /// authorizer). Same life cycle as a [`Route`].
 pub trait EventHandler: Sized + Send + Sync + 'static {
+    /// The function's name, as for [`Route::NAME`].
+    const NAME: &'static str;
     type Event: serde::de::DeserializeOwned + Send;
     type Output: serde::Serialize + Send;
 

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod lambda;
+pub mod metrics;
 pub mod password;
 pub mod repo;
 pub mod secret;

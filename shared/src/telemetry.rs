@@ -14,7 +14,7 @@ pub fn init_json() {
         .json()
         .with_env_filter(filter())
         .with_current_span(true)
-        .with_span_list(false)
+        .with_span_list(true)
         .with_target(false)
         .without_time()
         .try_init();

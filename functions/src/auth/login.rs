@@ -39,6 +39,7 @@ fn bad_credentials() -> ApiError {
 }
 
 impl Route for Login {
+    const NAME: &'static str = "auth-login";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         let env = ctx.env();
         let throttle = LoginThrottle {

@@ -17,6 +17,7 @@ pub struct Logout {
 }
 
 impl Route for Logout {
+    const NAME: &'static str = "auth-logout";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { auth: ctx.auth_repo().await? })
     }

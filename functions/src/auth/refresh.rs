@@ -19,6 +19,7 @@ pub struct Refresh {
 }
 
 impl Route for Refresh {
+    const NAME: &'static str = "auth-refresh";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await?, auth: ctx.auth_repo().await?, tokens: ctx.token_service()? })
     }

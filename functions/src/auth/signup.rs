@@ -17,6 +17,7 @@ pub struct Signup {
 }
 
 impl Route for Signup {
+    const NAME: &'static str = "auth-signup";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }

@@ -20,6 +20,7 @@ pub struct Verify {
 }
 
 impl Route for Verify {
+    const NAME: &'static str = "auth-verify";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { tokens: ctx.token_service()? })
     }

@@ -15,6 +15,7 @@ pub struct CreateUser {
 }
 
 impl Route for CreateUser {
+    const NAME: &'static str = "users-create";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }

@@ -21,6 +21,7 @@ pub struct DeleteUser {
 }
 
 impl Route for DeleteUser {
+    const NAME: &'static str = "users-delete";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self {
             users: ctx.users_repo().await?,

@@ -13,6 +13,7 @@ pub struct GetUser {
 }
 
 impl Route for GetUser {
+    const NAME: &'static str = "users-get";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }

@@ -11,6 +11,7 @@ pub struct ListUsers {
 }
 
 impl Route for ListUsers {
+    const NAME: &'static str = "users-list";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }

@@ -13,6 +13,7 @@ pub struct Profile {
 }
 
 impl Route for Profile {
+    const NAME: &'static str = "users-profile";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }

@@ -24,6 +24,7 @@ pub struct UpdateUser {
 }
 
 impl Route for UpdateUser {
+    const NAME: &'static str = "users-update";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self {
             users: ctx.users_repo().await?,

@@ -8,4 +8,5 @@ mod auth;
 mod authorizer;
 mod gateway;
 mod health;
+mod operability;
 mod users;
