@@ -5,6 +5,8 @@
 pub mod auth;
 pub mod authorizer;
 pub mod health;
+pub mod orders;
+pub mod products;
 pub mod users;
 
 use shared::lambda::{build, build_event, EventHandlerBuilder, RouteBuilder};
@@ -18,6 +20,16 @@ pub fn registry() -> &'static [(&'static str, RouteBuilder)] {
         ("auth-verify", build::<auth::verify::Verify>),
         ("auth-logout", build::<auth::logout::Logout>),
         ("auth-signup", build::<auth::signup::Signup>),
+        ("products-list", build::<products::list::ListProducts>),
+        ("products-get", build::<products::get::GetProduct>),
+        ("products-create", build::<products::create::CreateProduct>),
+        ("products-update", build::<products::update::UpdateProduct>),
+        ("products-delete", build::<products::delete::DeleteProduct>),
+        ("orders-create", build::<orders::create::CreateOrder>),
+        ("orders-list", build::<orders::list::ListOrders>),
+        ("orders-history", build::<orders::history::OrderHistory>),
+        ("orders-get", build::<orders::get::GetOrder>),
+        ("orders-update", build::<orders::update::UpdateOrder>),
     ]
 }
 

@@ -7,3 +7,5 @@ mod helpers;
 mod auth;
 mod gateway;
 mod health;
+mod orders;
+mod products;
