@@ -44,7 +44,7 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn string<'v>(value: &'v Value) -> Result<&'v str, String> {
+fn string(value: &Value) -> Result<&str, String> {
     value.as_str().ok_or_else(|| format!("must be a string, not {}", kind(value)))
 }
 

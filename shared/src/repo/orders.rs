@@ -142,7 +142,9 @@ impl OrderLine {
 }
 
 impl Order {
-    fn to_item(&self) -> Item {
+    /// The stored form of the order item (bulk tools such as the benchmark
+    /// write it with `BatchWriteItem`; the API writes it only in `place`).
+    pub fn to_item(&self) -> Item {
         [
             ("pk".to_owned(), s(order_key(&self.id))),
             ("id".to_owned(), s(&self.id)),
