@@ -173,7 +173,7 @@ async fn stack(name: &str, endpoint: &str, http: &reqwest::Client) -> Result<Sta
 fn owner_of(user_id: String, user_orders: usize, spread: usize) -> impl Fn(usize) -> String {
     let step = spread / user_orders;
     move |n: usize| {
-        if n % step == 0 && n / step < user_orders {
+        if n.checked_rem(step) == Some(0) && n / step < user_orders {
             user_id.clone()
         } else {
             format!("other-{}", n % 1_000)
