@@ -5,6 +5,8 @@
 pub mod auth;
 pub mod authorizer;
 pub mod health;
+pub mod orders;
+pub mod products;
 pub mod users;
 
 use shared::lambda::{build, build_event, EventHandlerBuilder, RouteBuilder};
@@ -30,6 +32,16 @@ pub fn registry() -> &'static [(&'static str, RouteBuilder)] {
         users::get::GetUser,
         users::update::UpdateUser,
         users::delete::DeleteUser,
+        products::list::ListProducts,
+        products::get::GetProduct,
+        products::create::CreateProduct,
+        products::update::UpdateProduct,
+        products::delete::DeleteProduct,
+        orders::create::CreateOrder,
+        orders::list::ListOrders,
+        orders::history::OrderHistory,
+        orders::get::GetOrder,
+        orders::update::UpdateOrder,
     ]
 }
 

@@ -62,6 +62,19 @@ impl InitContext {
         Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await, table))
     }
 
+    pub async fn products_repo(&self) -> Result<crate::repo::products::ProductsRepo, ConfigError> {
+        let table = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
+        Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await, table))
+    }
+
+    /// The orders repository; it also needs the products table, whose stock it
+    /// moves in the same transactions as the orders.
+    pub async fn orders_repo(&self) -> Result<crate::repo::orders::OrdersRepo, ConfigError> {
+        let table = self.env().required(Tables::ORDERS_VAR)?.to_owned();
+        let products = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
+        Ok(crate::repo::orders::OrdersRepo::new(self.dynamodb().await, table, products))
+    }
+
     pub fn token_service(&self) -> Result<crate::token::TokenService, ConfigError> {
         crate::token::TokenService::from_env(self.env())
     }

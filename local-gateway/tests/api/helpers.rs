@@ -217,3 +217,78 @@ impl TestApp {
         shared::token::TokenService::from_env(&self.gateway.function_env).expect("token settings")
     }
 }
+
+/// A product body with the given fields.
+pub fn product_body(name: &str, price: i64, stock: i64, category: &str) -> Value {
+    serde_json::json!({"name": name, "description": format!("About {name}"), "price": price, "stock": stock, "category": category})
+}
+
+impl TestApp {
+    /// Sends `POST path` with extra headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        body: &Value,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut request = with_token(self.http.post(self.url(path)).json(body), token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    /// Creates a product through the API as `admin_token`; returns its id.
+    pub async fn create_product(
+        &self,
+        admin_token: &str,
+        name: &str,
+        price: i64,
+        stock: i64,
+        category: &str,
+    ) -> String {
+        let res = self.post("/products", &product_body(name, price, stock, category), Some(admin_token)).await;
+        res.assert_ok(201)["id"].as_str().expect("product id").to_owned()
+    }
+
+    /// The product's current stock, read through the public API.
+    pub async fn stock_of(&self, product_id: &str) -> i64 {
+        let res = self.get(&format!("/products/{product_id}"), None).await;
+        res.assert_ok(200)["stock"].as_i64().expect("stock")
+    }
+
+    /// Places an order of `(product_id, quantity)` lines.
+    pub async fn order(&self, token: &str, lines: &[(&str, i64)]) -> Res {
+        self.post("/orders", &order_body(lines), Some(token)).await
+    }
+
+    /// Follows `next_cursor` from `path` (which must already carry a `?`) and
+    /// returns every page's items.
+    pub async fn all_pages(&self, path: &str, token: Option<&str>) -> Vec<Vec<Value>> {
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(c) => format!("{path}&cursor={c}"),
+                None => path.to_owned(),
+            };
+            let res = self.get(&url, token).await;
+            let data = res.assert_ok(200);
+            pages.push(data["items"].as_array().expect("items").clone());
+            match data["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+            assert!(pages.len() < 1_000, "pagination does not end");
+        }
+        pages
+    }
+}
+
+/// `{items: [{product_id, quantity}, ...]}`.
+pub fn order_body(lines: &[(&str, i64)]) -> Value {
+    let items: Vec<Value> =
+        lines.iter().map(|(id, qty)| serde_json::json!({"product_id": id, "quantity": qty})).collect();
+    serde_json::json!({ "items": items })
+}

@@ -9,4 +9,6 @@ mod authorizer;
 mod gateway;
 mod health;
 mod operability;
+mod orders;
+mod products;
 mod users;

@@ -4,5 +4,7 @@
 pub mod auth;
 pub mod cursor;
 pub mod item;
+pub mod orders;
+pub mod products;
 pub mod tables;
 pub mod users;

@@ -1,0 +1,3 @@
+fn main() -> Result<(), lambda_http::Error> {
+    shared::lambda::run::<functions::products::list::ListProducts>()
+}

@@ -1,0 +1,26 @@
+//! `GET /orders/history`: the status changes of the caller's orders, newest
+//! first, paginated — a `Query` on the caller's key of `by_owner`.
+
+use lambda_http::Request;
+use shared::config::ConfigError;
+use shared::http::{Caller, PageRequest, Reply};
+use shared::repo::orders::OrdersRepo;
+use shared::{ApiResult, InitContext, Route};
+
+pub struct OrderHistory {
+    orders: OrdersRepo,
+}
+
+impl Route for OrderHistory {
+    const NAME: &'static str = "orders-history";
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { orders: ctx.orders_repo().await? })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        let page = PageRequest::from_request(&req)?;
+        Ok(Reply::ok(self.orders.history_for(&caller.user_id, &page).await?))
+    }
+}

@@ -1,0 +1,32 @@
+//! `POST /products` (admin): adds a product → 201.
+
+use lambda_http::Request;
+use serde_json::{Map, Value};
+use shared::clock::Now;
+use shared::config::ConfigError;
+use shared::http::{json_body, Caller, Reply};
+use shared::repo::products::ProductsRepo;
+use shared::{ApiResult, InitContext, Route};
+
+use super::parse_new;
+
+pub struct CreateProduct {
+    products: ProductsRepo,
+}
+
+impl Route for CreateProduct {
+    const NAME: &'static str = "products-create";
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { products: ctx.products_repo().await? })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_admin()?;
+        let new = parse_new(&json_body::<Map<String, Value>>(&req)?)?;
+        let product = self.products.create(new, None, &Now::read().rfc3339()).await?;
+        tracing::info!(product_id = %product.id, by = %caller.user_id, "product created");
+        Ok(Reply::created(product))
+    }
+}

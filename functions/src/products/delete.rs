@@ -1,0 +1,33 @@
+//! `DELETE /products/{id}` (admin). Orders keep their snapshot of the product.
+
+use lambda_http::Request;
+use serde_json::json;
+use shared::config::ConfigError;
+use shared::http::{path_param, Caller, Reply};
+use shared::repo::products::ProductsRepo;
+use shared::{ApiError, ApiResult, InitContext, Route};
+
+use super::product_id;
+
+pub struct DeleteProduct {
+    products: ProductsRepo,
+}
+
+impl Route for DeleteProduct {
+    const NAME: &'static str = "products-delete";
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { products: ctx.products_repo().await? })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_admin()?;
+        let id = product_id(path_param(&req, "id")?)?;
+        if !self.products.delete(id.as_str()).await? {
+            return Err(ApiError::NotFound("no such product".into()));
+        }
+        tracing::info!(product_id = %id.as_str(), by = %caller.user_id, "product deleted");
+        Ok(Reply::ok(json!({ "id": id })).message("product deleted"))
+    }
+}

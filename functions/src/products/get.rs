@@ -1,0 +1,27 @@
+//! `GET /products/{id}` (public).
+
+use lambda_http::Request;
+use shared::config::ConfigError;
+use shared::http::{path_param, Reply};
+use shared::repo::products::ProductsRepo;
+use shared::{ApiError, ApiResult, InitContext, Route};
+
+use super::product_id;
+
+pub struct GetProduct {
+    products: ProductsRepo,
+}
+
+impl Route for GetProduct {
+    const NAME: &'static str = "products-get";
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { products: ctx.products_repo().await? })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let id = product_id(path_param(&req, "id")?)?;
+        let product = self.products.get(id.as_str()).await?;
+        Ok(Reply::ok(product.ok_or_else(|| ApiError::NotFound("no such product".into()))?))
+    }
+}

@@ -1,0 +1,34 @@
+//! `PUT /products/{id}` (admin): changes any subset of a product's fields.
+
+use lambda_http::Request;
+use serde_json::{Map, Value};
+use shared::clock::Now;
+use shared::config::ConfigError;
+use shared::http::{json_body, path_param, Caller, Reply};
+use shared::repo::products::ProductsRepo;
+use shared::{ApiError, ApiResult, InitContext, Route};
+
+use super::{parse_patch, product_id};
+
+pub struct UpdateProduct {
+    products: ProductsRepo,
+}
+
+impl Route for UpdateProduct {
+    const NAME: &'static str = "products-update";
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { products: ctx.products_repo().await? })
+    }
+
+    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+        let caller = Caller::from_request(&req)?;
+        caller.require_admin()?;
+        let id = product_id(path_param(&req, "id")?)?;
+        let patch = parse_patch(&json_body::<Map<String, Value>>(&req)?)?;
+        let product = self.products.update(id.as_str(), &patch, &Now::read().rfc3339()).await?;
+        let product = product.ok_or_else(|| ApiError::NotFound("no such product".into()))?;
+        tracing::info!(product_id = %product.id, by = %caller.user_id, "product updated");
+        Ok(Reply::ok(product))
+    }
+}

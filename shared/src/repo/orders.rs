@@ -1,0 +1,518 @@
+//! The orders table: orders, their status changes and idempotency keys, plus
+//! the stock moves on the products table that go in the same transactions.
+//! Key design: docs/dynamodb.md.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use serde::Serialize;
+
+use crate::commerce::{IdempotencyKey, OrderStatus};
+use crate::db::{cancellation_codes, db_error};
+use crate::error::ApiError;
+use crate::http::{Page, PageRequest};
+use crate::repo::cursor;
+use crate::repo::item::{get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::products::product_key;
+
+const BY_OWNER: &str = "by_owner";
+/// How long a retry with the same `Idempotency-Key` replays the first answer.
+pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+/// Attempts of a transaction that lost a race (`TransactionConflict`) before
+/// the client is told to retry.
+const TRANSACTION_ATTEMPTS: u32 = 8;
+/// At most this many index reads per page when a `?status=` filter thins them out.
+const MAX_FILTERED_READS: usize = 4;
+
+fn order_key(id: &str) -> String {
+    format!("ORDER#{id}")
+}
+fn change_key(order_id: &str, to: OrderStatus) -> String {
+    format!("CHANGE#{order_id}#{}", to.as_str())
+}
+fn idempotency_key(user_id: &str, key: &IdempotencyKey) -> String {
+    format!("IDEMP#{user_id}#{}", key.as_str())
+}
+fn orders_of(user_id: &str) -> String {
+    format!("ORDERS#{user_id}")
+}
+fn changes_of(user_id: &str) -> String {
+    format!("CHANGES#{user_id}")
+}
+
+/// One line of an order, with the product's name and price as they were when
+/// the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderLine {
+    pub product_id: String,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: u32,
+    pub line_total: i64,
+}
+
+/// An order as stored and as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    pub id: String,
+    pub user_id: String,
+    pub items: Vec<OrderLine>,
+    pub total: i64,
+    pub status: OrderStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One status change, as `GET /orders/history` shows it. `from` is `null` for
+/// the order's creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    pub order_id: String,
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub by: String,
+    pub at: String,
+}
+
+/// A stored idempotency key: which request it was first used for, and the
+/// answer that request got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub order_id: String,
+    pub request_hash: String,
+    pub response: serde_json::Value,
+}
+
+/// An idempotency key to claim with a new order.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim<'a> {
+    pub key: &'a IdempotencyKey,
+    pub request_hash: &'a str,
+}
+
+/// How placing an order went, short of a database failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    Placed,
+    /// Another request claimed the idempotency key first.
+    KeyTaken,
+    /// The stock or price condition of line `i` failed (or its product is gone).
+    LineRejected(usize),
+}
+
+/// How a status change went, short of a database failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionOutcome {
+    Changed(Order),
+    /// The order's status is no longer the one the change started from.
+    StatusMoved,
+    /// The product of restock line `i` no longer exists.
+    ProductGone(usize),
+}
+
+fn status_of(item: &Item, key: &str) -> Result<OrderStatus, ApiError> {
+    get_s(item, key)?.parse().map_err(ApiError::internal)
+}
+
+impl OrderLine {
+    fn to_value(&self) -> AttributeValue {
+        AttributeValue::M(
+            [
+                ("product_id".to_owned(), s(&self.product_id)),
+                ("name".to_owned(), s(&self.name)),
+                ("unit_price".to_owned(), n(self.unit_price)),
+                ("quantity".to_owned(), n(self.quantity)),
+                ("line_total".to_owned(), n(self.line_total)),
+            ]
+            .into(),
+        )
+    }
+
+    fn from_value(value: &AttributeValue) -> Result<Self, ApiError> {
+        let map = value.as_m().map_err(|_| ApiError::internal("order line is not a map"))?;
+        Ok(Self {
+            product_id: get_s(map, "product_id")?,
+            name: get_s(map, "name")?,
+            unit_price: get_n(map, "unit_price")?,
+            quantity: get_n(map, "quantity")?,
+            line_total: get_n(map, "line_total")?,
+        })
+    }
+}
+
+impl Order {
+    /// The stored form of the order item (bulk tools such as the benchmark
+    /// write it with `BatchWriteItem`; the API writes it only in `place`).
+    pub fn to_item(&self) -> Item {
+        [
+            ("pk".to_owned(), s(order_key(&self.id))),
+            ("id".to_owned(), s(&self.id)),
+            ("user_id".to_owned(), s(&self.user_id)),
+            ("items".to_owned(), AttributeValue::L(self.items.iter().map(OrderLine::to_value).collect())),
+            ("total".to_owned(), n(self.total)),
+            ("status".to_owned(), s(self.status.as_str())),
+            ("created_at".to_owned(), s(&self.created_at)),
+            ("updated_at".to_owned(), s(&self.updated_at)),
+            ("owner_pk".to_owned(), s(orders_of(&self.user_id))),
+            ("owner_sk".to_owned(), s(format!("{}#{}", self.created_at, self.id))),
+        ]
+        .into()
+    }
+
+    fn from_item(item: &Item) -> Result<Self, ApiError> {
+        let items = item
+            .get("items")
+            .and_then(|v| v.as_l().ok())
+            .ok_or_else(|| ApiError::internal("order attribute `items` is missing"))?
+            .iter()
+            .map(OrderLine::from_value)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            id: get_s(item, "id")?,
+            user_id: get_s(item, "user_id")?,
+            items,
+            total: get_n(item, "total")?,
+            status: status_of(item, "status")?,
+            created_at: get_s(item, "created_at")?,
+            updated_at: get_s(item, "updated_at")?,
+        })
+    }
+}
+
+impl StatusChange {
+    fn to_item(&self, owner_id: &str) -> Item {
+        let mut item: Item = [
+            ("pk".to_owned(), s(change_key(&self.order_id, self.to))),
+            ("order_id".to_owned(), s(&self.order_id)),
+            ("to".to_owned(), s(self.to.as_str())),
+            ("by".to_owned(), s(&self.by)),
+            ("at".to_owned(), s(&self.at)),
+            ("owner_pk".to_owned(), s(changes_of(owner_id))),
+            // The rank breaks ties within one millisecond in the machine's order.
+            ("owner_sk".to_owned(), s(format!("{}#{}#{}", self.at, self.order_id, self.to.rank()))),
+        ]
+        .into();
+        if let Some(from) = self.from {
+            item.insert("from".to_owned(), s(from.as_str()));
+        }
+        item
+    }
+
+    fn from_item(item: &Item) -> Result<Self, ApiError> {
+        Ok(Self {
+            order_id: get_s(item, "order_id")?,
+            from: opt_s(item, "from").map(|f| f.parse()).transpose().map_err(ApiError::internal)?,
+            to: status_of(item, "to")?,
+            by: get_s(item, "by")?,
+            at: get_s(item, "at")?,
+        })
+    }
+}
+
+fn write(put: Put) -> TransactWriteItem {
+    TransactWriteItem::builder().put(put).build()
+}
+
+fn update(update: Update) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// A short, growing, jittered pause before retrying a conflicted transaction.
+async fn backoff(attempt: u32) {
+    let mut byte = [0u8; 1];
+    let jitter = getrandom::fill(&mut byte).map(|_| u64::from(byte[0]) % 20).unwrap_or(7);
+    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
+}
+
+#[derive(Clone)]
+pub struct OrdersRepo {
+    client: Client,
+    table: String,
+    products_table: String,
+}
+
+impl OrdersRepo {
+    pub fn new(client: Client, table: impl Into<String>, products_table: impl Into<String>) -> Self {
+        Self { client, table: table.into(), products_table: products_table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// An order by id (strongly consistent).
+    pub async fn get(&self, id: &str) -> Result<Option<Order>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(order_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(db_error)?;
+        out.item().map(Order::from_item).transpose()
+    }
+
+    /// The record of an idempotency key the user has used within its lifetime.
+    /// Expired keys count as unused even before TTL deletes them.
+    pub async fn idempotency(
+        &self,
+        user_id: &str,
+        key: &IdempotencyKey,
+        now_unix: i64,
+    ) -> Result<Option<IdempotencyRecord>, ApiError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(idempotency_key(user_id, key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(db_error)?;
+        let Some(item) = out.item() else { return Ok(None) };
+        if opt_n::<i64>(item, "expires_at").is_none_or(|at| at <= now_unix) {
+            return Ok(None);
+        }
+        let response = serde_json::from_str(&get_s(item, "response")?).map_err(ApiError::internal)?;
+        Ok(Some(IdempotencyRecord {
+            order_id: get_s(item, "order_id")?,
+            request_hash: get_s(item, "request_hash")?,
+            response,
+        }))
+    }
+
+    /// Places an order in one transaction: the order, its first history entry,
+    /// the idempotency key (if any), and for every line a stock decrement
+    /// conditioned on enough stock and on the price the order snapshotted. All
+    /// or nothing; a transaction that merely lost a race is retried.
+    pub async fn place(
+        &self,
+        order: &Order,
+        claim: Option<IdempotencyClaim<'_>>,
+        now_unix: i64,
+    ) -> Result<PlaceOutcome, ApiError> {
+        let put_order = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(order.to_item()))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(ApiError::internal)?;
+        let created = StatusChange {
+            order_id: order.id.clone(),
+            from: None,
+            to: order.status,
+            by: order.user_id.clone(),
+            at: order.created_at.clone(),
+        };
+        let put_change = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(created.to_item(&order.user_id)))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut items = vec![write(put_order), write(put_change)];
+        let key_index = match &claim {
+            Some(claim) => {
+                let response = serde_json::to_string(order).map_err(ApiError::internal)?;
+                let put_key = Put::builder()
+                    .table_name(&self.table)
+                    .item("pk", s(idempotency_key(&order.user_id, claim.key)))
+                    .item("order_id", s(&order.id))
+                    .item("request_hash", s(claim.request_hash))
+                    .item("response", s(response))
+                    .item("expires_at", n(now_unix + IDEMPOTENCY_TTL_SECS))
+                    // A key whose TTL passed but which DynamoDB has not deleted yet is free.
+                    .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                    .expression_attribute_values(":now", n(now_unix))
+                    .build()
+                    .map_err(ApiError::internal)?;
+                items.push(write(put_key));
+                Some(items.len() - 1)
+            }
+            None => None,
+        };
+        let first_line = items.len();
+        for line in &order.items {
+            let decrement = Update::builder()
+                .table_name(&self.products_table)
+                .key("pk", s(product_key(&line.product_id)))
+                .update_expression("SET stock = stock - :qty")
+                .condition_expression("attribute_exists(pk) AND stock >= :qty AND price = :price")
+                .expression_attribute_values(":qty", n(line.quantity))
+                .expression_attribute_values(":price", n(line.unit_price))
+                .build()
+                .map_err(ApiError::internal)?;
+            items.push(update(decrement));
+        }
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let Err(err) = result else { return Ok(PlaceOutcome::Placed) };
+            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
+            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+            if key_index.is_some_and(failed) {
+                return Ok(PlaceOutcome::KeyTaken);
+            }
+            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
+                return Ok(PlaceOutcome::LineRejected(line - first_line));
+            }
+            if failed(0) {
+                return Err(ApiError::internal("order id collision"));
+            }
+            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
+                backoff(attempt).await;
+                continue;
+            }
+            if codes.iter().any(|c| c == "TransactionConflict") {
+                return Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()));
+            }
+            return Err(db_error(err));
+        }
+        Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
+    }
+
+    /// Moves an order from `order.status` to `to` in one transaction with its
+    /// history entry and, for each `(product_id, quantity)` in `restock`, a
+    /// stock increment. The condition on the current status makes concurrent
+    /// changes of one order exclusive, so stock is never restocked twice.
+    pub async fn transition(
+        &self,
+        order: &Order,
+        to: OrderStatus,
+        by: &str,
+        now: &str,
+        restock: &[(&str, u32)],
+    ) -> Result<TransitionOutcome, ApiError> {
+        let set_status = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(order_key(&order.id)))
+            .update_expression("SET #status = :to, updated_at = :now")
+            .condition_expression("#status = :from")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":from", s(order.status.as_str()))
+            .expression_attribute_values(":now", s(now))
+            .build()
+            .map_err(ApiError::internal)?;
+        let change = StatusChange {
+            order_id: order.id.clone(),
+            from: Some(order.status),
+            to,
+            by: by.to_owned(),
+            at: now.to_owned(),
+        };
+        let put_change = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(change.to_item(&order.user_id)))
+            .build()
+            .map_err(ApiError::internal)?;
+        let mut items = vec![update(set_status), write(put_change)];
+        let first_line = items.len();
+        for (product_id, quantity) in restock {
+            let increment = Update::builder()
+                .table_name(&self.products_table)
+                .key("pk", s(product_key(product_id)))
+                .update_expression("SET stock = stock + :qty")
+                // Never resurrect a deleted product as a bare stock counter.
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":qty", n(*quantity))
+                .build()
+                .map_err(ApiError::internal)?;
+            items.push(update(increment));
+        }
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let Err(err) = result else {
+                let mut changed = order.clone();
+                changed.status = to;
+                changed.updated_at = now.to_owned();
+                return Ok(TransitionOutcome::Changed(changed));
+            };
+            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
+            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
+            if failed(0) {
+                return Ok(TransitionOutcome::StatusMoved);
+            }
+            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
+                return Ok(TransitionOutcome::ProductGone(line - first_line));
+            }
+            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
+                backoff(attempt).await;
+                continue;
+            }
+            if codes.iter().any(|c| c == "TransactionConflict") {
+                return Ok(TransitionOutcome::StatusMoved);
+            }
+            return Err(db_error(err));
+        }
+        Ok(TransitionOutcome::StatusMoved)
+    }
+
+    /// One page of a user's orders, newest first: a `Query` on `by_owner`.
+    /// `status` is a filter on that query, so a page under `?status=` may hold
+    /// fewer than `limit` items while `next_cursor` says there is more.
+    pub async fn list_for(
+        &self,
+        user_id: &str,
+        status: Option<OrderStatus>,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, ApiError> {
+        let owner = orders_of(user_id);
+        let scope = format!("orders:{user_id}:{}", status.map(OrderStatus::as_str).unwrap_or("*"));
+        let (items, next_cursor) = self.query_owner(&owner, &scope, status, page).await?;
+        let items = items.iter().map(Order::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// One page of the status changes of a user's orders, newest first.
+    pub async fn history_for(&self, user_id: &str, page: &PageRequest) -> Result<Page<StatusChange>, ApiError> {
+        let owner = changes_of(user_id);
+        let scope = format!("history:{user_id}");
+        let (items, next_cursor) = self.query_owner(&owner, &scope, None, page).await?;
+        let items = items.iter().map(StatusChange::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn query_owner(
+        &self,
+        owner_pk: &str,
+        scope: &str,
+        status: Option<OrderStatus>,
+        page: &PageRequest,
+    ) -> Result<(Vec<Item>, Option<String>), ApiError> {
+        let mut start_key = match &page.cursor {
+            Some(raw) => Some(cursor::decode(raw, scope, &["pk", "owner_pk", "owner_sk"], &[("owner_pk", owner_pk)])?),
+            None => None,
+        };
+        let limit = usize::from(page.limit);
+        let mut items = Vec::new();
+        // Each read evaluates at most the items still wanted, so the page never
+        // overshoots and the last evaluated key is an exact cursor.
+        for _ in 0..MAX_FILTERED_READS {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_OWNER)
+                .key_condition_expression("owner_pk = :owner")
+                .expression_attribute_values(":owner", s(owner_pk))
+                .scan_index_forward(false)
+                .limit((limit - items.len()) as i32)
+                .set_exclusive_start_key(start_key.take());
+            if let Some(status) = status {
+                query = query
+                    .filter_expression("#status = :status")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":status", s(status.as_str()));
+            }
+            let out = query.send().await.map_err(db_error)?;
+            items.extend(out.items().iter().cloned());
+            start_key = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
+            if items.len() >= limit || start_key.is_none() || status.is_none() {
+                break;
+            }
+        }
+        Ok((items, cursor::next(scope, start_key.as_ref())))
+    }
+}
