@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod authorizer;
 mod gateway;
+mod hardening;
 mod health;
 mod operability;
 mod orders;
