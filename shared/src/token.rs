@@ -24,6 +24,8 @@ pub struct TokenSettings {
     pub audience: String,
     pub access_ttl_secs: u64,
     pub refresh_ttl_secs: u64,
+    /// A login session's absolute lifetime, however often it is refreshed.
+    pub session_max_secs: u64,
     pub leeway_secs: u64,
 }
 
@@ -42,6 +44,7 @@ impl TokenSettings {
             audience: env.get("JWT_AUDIENCE").unwrap_or("serverless-shop-api").to_owned(),
             access_ttl_secs: env.int_in("ACCESS_TOKEN_TTL_SECONDS", 900, 1..=86_400)?,
             refresh_ttl_secs: refresh_ttl_secs(env)? as u64,
+            session_max_secs: env.int_in("SESSION_MAX_LIFETIME_SECONDS", 2_592_000, 1..=31_536_000)?,
             leeway_secs: env.int_in("JWT_LEEWAY_SECONDS", 30, 0..=300)?,
         })
     }

@@ -30,8 +30,9 @@ impl Route for Refresh {
         let old_hash = refresh_token_hash(body.refresh_token.expose()).ok_or_else(invalid)?;
         let now = Now::read();
         let (refresh, new_hash) = fresh_refresh_token()?;
-        let expires_at = now.unix() + self.tokens.settings().refresh_ttl_secs as i64;
-        let user_id = match self.auth.rotate(&old_hash, &new_hash, expires_at, now).await? {
+        let settings = self.tokens.settings();
+        let (ttl, max) = (settings.refresh_ttl_secs as i64, settings.session_max_secs as i64);
+        let user_id = match self.auth.rotate(&old_hash, &new_hash, ttl, max, now).await? {
             Ok(user_id) => user_id,
             Err(RefreshRefusal::Reused) => {
                 tracing::warn!("refresh token reuse detected; session revoked");

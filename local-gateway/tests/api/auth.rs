@@ -232,3 +232,18 @@ async fn auth_routes_answer_bad_input_with_the_envelope() {
     app.login(&"a".repeat(10_000), "x").await.assert_error(401, "UNAUTHORIZED");
     app.refresh("\u{0}\u{feff}").await.assert_error(401, "UNAUTHORIZED");
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed() {
+    let mut options = test_options();
+    options.env_overrides = vec![("SESSION_MAX_LIFETIME_SECONDS".into(), "2".into())];
+    let app = spawn_app_with(options).await;
+    let session = app.user_session("lou", Role::User).await;
+
+    let refreshed = app.refresh(&session.refresh).await;
+    let next = refreshed.assert_ok(200)["refresh_token"].as_str().expect("token").to_owned();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    app.refresh(&next).await.assert_error(401, "UNAUTHORIZED");
+    app.session("lou", "lou-secret-pass").await; // a new login starts a new session
+}

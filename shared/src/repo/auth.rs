@@ -150,11 +150,14 @@ impl AuthRepo {
     /// same session is stored, in one transaction whose conditions let exactly
     /// one of many concurrent rotations win. Presenting an already-rotated token
     /// revokes the session. Returns the user id on success.
+    /// The new token lives `refresh_ttl_secs`, but never past the session's
+    /// absolute end, `session_max_secs` after its login.
     pub async fn rotate(
         &self,
         old_hash: &str,
         new_hash: &str,
-        new_expires_at: i64,
+        refresh_ttl_secs: i64,
+        session_max_secs: i64,
         now: Now,
     ) -> Result<Result<String, RefreshRefusal>, ApiError> {
         let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
@@ -162,9 +165,11 @@ impl AuthRepo {
             self.revoke_family(&old.family_id, now).await?;
             return Ok(Err(RefreshRefusal::Reused));
         }
-        if old.expires_at <= now.unix() {
+        let session_end = old.family_created_at_ms / 1000 + session_max_secs;
+        if old.expires_at <= now.unix() || session_end <= now.unix() {
             return Ok(Err(RefreshRefusal::Expired));
         }
+        let new_expires_at = (now.unix() + refresh_ttl_secs).min(session_end);
         let retire = Update::builder()
             .table_name(&self.table)
             .key("pk", s(token_key(old_hash)))
