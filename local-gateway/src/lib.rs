@@ -73,6 +73,8 @@ pub struct RunningGateway {
     pub addr: SocketAddr,
     pub template: Template,
     pub dynamodb_endpoint: String,
+    /// A client for direct table access (tools, tests), with set-up timeouts;
+    /// the functions have their own, fail-fast one.
     pub client: aws_sdk_dynamodb::Client,
     /// The environment the functions were built with (tables, secret, ...).
     pub function_env: Env,
@@ -120,7 +122,8 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         ("JWT_SECRET", options.jwt_secret.as_str()),
     ]);
     let client = shared::db::client(&base_env).await;
-    let created = tables::ensure_tables(&client, &template.tables).await?;
+    let setup_client = shared::db::client_with(&base_env, shared::db::Patience::SETUP).await;
+    let created = tables::ensure_tables(&setup_client, &template.tables).await?;
     if !created.is_empty() {
         tracing::info!(tables = ?created, "created tables from template.yaml");
     }
@@ -151,7 +154,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         }
     };
     if options.seed {
-        seed::seed(&InitContext::with_dynamodb(function_env.clone(), client.clone())).await?;
+        seed::seed(&InitContext::with_dynamodb(function_env.clone(), setup_client.clone())).await?;
     }
 
     let gateway = Gateway::new(template.clone(), routes, authorizer)?;
@@ -160,7 +163,16 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let server = tokio::spawn(server::serve(listener, state, shutdown_rx));
-    Ok(RunningGateway { addr, template, dynamodb_endpoint: endpoint, client, function_env, shutdown, server, database })
+    Ok(RunningGateway {
+        addr,
+        template,
+        dynamodb_endpoint: endpoint,
+        client: setup_client,
+        function_env,
+        shutdown,
+        server,
+        database,
+    })
 }
 
 /// A function's environment: the template's variables, then the gateway's

@@ -21,9 +21,29 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1_500);
 pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(3_500);
 pub const MAX_ATTEMPTS: u32 = 3;
 
+/// How long a client waits: per attempt and for a whole operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+impl Patience {
+    /// For request handling: fail fast (503) rather than hang.
+    pub const REQUEST: Self = Self { attempt: ATTEMPT_TIMEOUT, operation: OPERATION_TIMEOUT };
+    /// For set-up work (creating tables, seeding) against a DynamoDB Local that
+    /// may still be warming up on a busy machine.
+    pub const SETUP: Self = Self { attempt: Duration::from_secs(15), operation: Duration::from_secs(60) };
+}
+
 /// Builds the client from `AWS_REGION`, the Lambda role's credentials in the
 /// environment, and `DYNAMODB_ENDPOINT` when set (DynamoDB Local, LocalStack).
 pub async fn client(env: &Env) -> Client {
+    client_with(env, Patience::REQUEST).await
+}
+
+/// [`client`] with other timeouts.
+pub async fn client_with(env: &Env, patience: Patience) -> Client {
     let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).unwrap_or("us-east-1");
     let region = Region::new(region.to_owned());
     let endpoint = env.get("DYNAMODB_ENDPOINT");
@@ -47,8 +67,8 @@ pub async fn client(env: &Env) -> Client {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
+                .operation_attempt_timeout(patience.attempt)
+                .operation_timeout(patience.operation)
                 .build(),
         )
         .retry_config(

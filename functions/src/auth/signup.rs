@@ -2,12 +2,9 @@
 //! `role` (or any other unknown field) in the body is ignored.
 
 use lambda_http::Request;
-use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::domain::Role;
 use shared::http::{json_body, Reply};
-use shared::password;
-use shared::repo::users::{UserRecord, UserView, UsersRepo};
+use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
 use crate::users::NewUserBody;
@@ -23,18 +20,7 @@ impl Route for Signup {
     }
 
     async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let new = json_body::<NewUserBody>(&req)?.parse(false)?;
-        let now = Now::read().rfc3339();
-        let user = UserRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            username: new.username.as_str().to_owned(),
-            email: new.email.map(|e| e.as_str().to_owned()),
-            full_name: new.full_name.map(|n| n.as_str().to_owned()),
-            role: Role::User,
-            password_hash: password::hash(new.password).await?,
-            created_at: now.clone(),
-            updated_at: now,
-        };
+        let user = json_body::<NewUserBody>(&req)?.parse(false)?.into_record().await?;
         self.users.create(&user).await?;
         tracing::info!(user_id = %user.id, "signed up");
         Ok(Reply::created(UserView::from(&user)))

@@ -32,6 +32,23 @@ pub struct NewUser {
     pub role: Role,
 }
 
+impl NewUser {
+    /// The user to store: a fresh id, the password hashed, timestamps now.
+    pub async fn into_record(self) -> Result<shared::repo::users::UserRecord, ApiError> {
+        let now = shared::clock::Now::read().rfc3339();
+        Ok(shared::repo::users::UserRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            username: self.username.as_str().to_owned(),
+            email: self.email.map(|e| e.as_str().to_owned()),
+            full_name: self.full_name.map(|n| n.as_str().to_owned()),
+            role: self.role,
+            password_hash: password::hash(self.password).await?,
+            created_at: now.clone(),
+            updated_at: now,
+        })
+    }
+}
+
 /// Collects field errors so a client learns every problem at once.
 #[derive(Default)]
 pub struct Problems(Vec<FieldError>);

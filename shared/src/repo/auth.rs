@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 use crate::clock::Now;
 use crate::db::{cancellation_codes, db_error, error_code};
 use crate::error::ApiError;
-use crate::repo::item::{get_n, get_s, n, opt_n, s, Item};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, s, Item};
 
 fn token_key(hash: &str) -> String {
     format!("RT#{hash}")
@@ -127,16 +127,8 @@ impl AuthRepo {
     }
 
     async fn get_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(token_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        let Some(item) = out.item() else { return Ok(None) };
+        let out = get_by_pk(&self.client, &self.table, token_key(hash)).await?;
+        let Some(item) = out.as_ref() else { return Ok(None) };
         Ok(Some(StoredRefreshToken {
             user_id: get_s(item, "user_id")?,
             family_id: get_s(item, "family_id")?,
@@ -271,16 +263,8 @@ impl AuthRepo {
 
     /// Seconds until `username` may try again, if it is locked out now.
     pub async fn login_locked_for(&self, username: &str, now: Now) -> Result<Option<i64>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(login_key(username)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        let locked_until: Option<i64> = out.item().and_then(|item| opt_n(item, "locked_until"));
+        let out = get_by_pk(&self.client, &self.table, login_key(username)).await?;
+        let locked_until: Option<i64> = out.as_ref().and_then(|item| opt_n(item, "locked_until"));
         Ok(locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0))
     }
 

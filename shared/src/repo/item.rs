@@ -43,3 +43,16 @@ pub fn put_opt_s(item: &mut Item, key: &str, value: Option<&str>) {
         item.insert(key.to_owned(), s(value));
     }
 }
+
+/// A strongly consistent `GetItem` by partition key `pk`.
+pub async fn get_by_pk(client: &aws_sdk_dynamodb::Client, table: &str, pk: String) -> Result<Option<Item>, ApiError> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(crate::db::db_error)?;
+    Ok(out.item)
+}

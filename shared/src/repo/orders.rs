@@ -13,7 +13,7 @@ use crate::db::{cancellation_codes, db_error};
 use crate::error::ApiError;
 use crate::http::{Page, PageRequest};
 use crate::repo::cursor;
-use crate::repo::item::{get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::products::product_key;
 
 const BY_OWNER: &str = "by_owner";
@@ -243,16 +243,8 @@ impl OrdersRepo {
 
     /// An order by id (strongly consistent).
     pub async fn get(&self, id: &str) -> Result<Option<Order>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(order_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        out.item().map(Order::from_item).transpose()
+        let out = get_by_pk(&self.client, &self.table, order_key(id)).await?;
+        out.as_ref().map(Order::from_item).transpose()
     }
 
     /// The record of an idempotency key the user has used within its lifetime.
@@ -263,16 +255,8 @@ impl OrdersRepo {
         key: &IdempotencyKey,
         now_unix: i64,
     ) -> Result<Option<IdempotencyRecord>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(idempotency_key(user_id, key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        let Some(item) = out.item() else { return Ok(None) };
+        let out = get_by_pk(&self.client, &self.table, idempotency_key(user_id, key)).await?;
+        let Some(item) = out.as_ref() else { return Ok(None) };
         if opt_n::<i64>(item, "expires_at").is_none_or(|at| at <= now_unix) {
             return Ok(None);
         }

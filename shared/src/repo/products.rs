@@ -12,7 +12,7 @@ use crate::db::{db_error, error_code};
 use crate::error::ApiError;
 use crate::http::{Page, PageRequest};
 use crate::repo::cursor;
-use crate::repo::item::{get_n, get_s, n, opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_s, s, Item};
 
 pub(crate) const LIST_PK: &str = "PRODUCT";
 const BY_NAME: &str = "by_name";
@@ -160,16 +160,8 @@ impl ProductsRepo {
 
     /// A product by id (strongly consistent).
     pub async fn get(&self, id: &str) -> Result<Option<Product>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(product_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        out.item().map(Product::from_item).transpose()
+        let out = get_by_pk(&self.client, &self.table, product_key(id)).await?;
+        out.as_ref().map(Product::from_item).transpose()
     }
 
     /// Several products by id (at most 100, strongly consistent), keyed by id;

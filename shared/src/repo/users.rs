@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::db::{cancellation_codes, db_error};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::repo::item::{get_s, n, opt_s, put_opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_s, n, opt_s, put_opt_s, s, Item};
 
 /// A user as stored, credentials included. Never serialised to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,30 +161,14 @@ impl UsersRepo {
 
     /// A user by id (strongly consistent).
     pub async fn get(&self, id: &str) -> Result<Option<UserRecord>, ApiError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(user_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        out.item().map(UserRecord::from_item).transpose()
+        let out = get_by_pk(&self.client, &self.table, user_key(id)).await?;
+        out.as_ref().map(UserRecord::from_item).transpose()
     }
 
     /// A user by (normalised) username.
     pub async fn get_by_username(&self, username: &str) -> Result<Option<UserRecord>, ApiError> {
-        let claim = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(username_key(username)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(db_error)?;
-        match claim.item().and_then(|item| opt_s(item, "user_id")) {
+        let claim = get_by_pk(&self.client, &self.table, username_key(username)).await?;
+        match claim.as_ref().and_then(|item| opt_s(item, "user_id")) {
             Some(user_id) => self.get(&user_id).await,
             None => Ok(None),
         }
