@@ -8,6 +8,7 @@
 pub mod dynamodb_local;
 pub mod gateway;
 pub mod metrics;
+pub mod openapi;
 pub mod seed;
 pub mod server;
 pub mod tables;

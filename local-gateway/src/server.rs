@@ -63,6 +63,9 @@ async fn handle(
         );
         return response;
     }
+    if request.method() == http::Method::GET && request.uri().path() == "/openapi.json" {
+        return openapi_response();
+    }
     let gateway = &state.gateway;
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -100,6 +103,22 @@ async fn handle(
     });
     let (parts, body) = response.into_parts();
     hyper::Response::from_parts(parts, Full::new(body))
+}
+
+/// `GET /openapi.json`: the contract as JSON, or a 500 envelope if the
+/// compiled-in YAML does not parse.
+fn openapi_response() -> hyper::Response<Full<Bytes>> {
+    let (status, body) = match crate::openapi::json() {
+        Some(json) => (http::StatusCode::OK, Bytes::from_static(json.as_bytes())),
+        None => {
+            let error = shared::ApiError::internal("openapi.yaml does not parse");
+            (error.status(), Bytes::from(error.envelope().to_string()))
+        }
+    };
+    let mut response = hyper::Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+    response
 }
 
 /// The `error.code` of an error envelope, if the body is one.

@@ -140,10 +140,13 @@ pub fn ensure_self_or_admin(caller: &Caller, id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// A user by id, or 404.
+/// A user by id, or 404. An id that cannot be one (too long for a DynamoDB
+/// key, odd characters) is simply not found, without asking DynamoDB.
 pub async fn existing_user(
     users: &shared::repo::users::UsersRepo,
     id: &str,
 ) -> Result<shared::repo::users::UserRecord, ApiError> {
-    users.get(id).await?.ok_or_else(|| ApiError::NotFound("no such user".into()))
+    let not_found = || ApiError::NotFound("no such user".into());
+    let id = shared::commerce::ItemId::parse_str(id).map_err(|_| not_found())?;
+    users.get(id.as_str()).await?.ok_or_else(not_found)
 }

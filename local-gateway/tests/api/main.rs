@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authorizer;
+mod contract;
 mod gateway;
 mod hardening;
 mod health;
