@@ -1,7 +1,8 @@
 //! The local stand-in for API Gateway: matches a request to a route of the
 //! template, runs the REQUEST authorizer (with its cache), builds the REST API
 //! proxy event AWS would send, runs the function through lambda_http's own
-//! adapter, and answers gateway errors with the template's gateway responses.
+//! adapter, answers gateway errors with the template's gateway responses, and
+//! answers CORS preflights the way the API's `Cors` setting makes AWS answer them.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use lambda_http::{Adapter, Service};
 use serde_json::{json, Map, Value};
 use shared::lambda::{DynEventHandler, DynRoute};
 
-use crate::template::{AuthorizerSpec, GatewayResponse, RouteSpec, Template};
+use crate::template::{AuthorizerSpec, CorsSpec, GatewayResponse, RouteSpec, Template};
 
 /// API Gateway's own payload limit.
 pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -148,6 +149,13 @@ impl Gateway {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let candidates: Vec<_> = self.routes.iter().filter_map(|r| Some((r, r.matches(&parts)?))).collect();
         let found = candidates.iter().find(|(r, _)| r.spec.method == request.method().as_str());
+        if let (None, Some((route, _)), Some(cors)) = (found, candidates.first(), &self.template.cors) {
+            if request.method() == Method::OPTIONS {
+                // SAM adds a mock OPTIONS method, without authorizer, to every path.
+                let route = Some(format!("OPTIONS {} (CORS preflight)", route.spec.path));
+                return Outcome { response: preflight_response(cors), route, function: None };
+            }
+        }
         let Some((route, path_params)) = found else {
             // API Gateway answers unknown paths and unknown methods alike.
             let error =
@@ -280,6 +288,18 @@ impl Gateway {
         }
         response
     }
+}
+
+/// API Gateway's mock answer to a preflight: 200, the CORS headers, `{}`.
+fn preflight_response(cors: &CorsSpec) -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::from_static(b"{}"));
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in cors.preflight_headers() {
+        if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
 }
 
 /// Reads an authorizer's IAM policy: an Allow covering the method ARN and no

@@ -53,6 +53,9 @@ pub struct Options {
     pub env_overrides: Vec<(String, String)>,
     /// Create the demo accounts and catalogue.
     pub seed: bool,
+    /// The port of the DynamoDB Local it starts (0 picks a free one). A fixed
+    /// port lets other tools (`cargo lambda watch`) share the gateway's tables.
+    pub dynamodb_port: u16,
 }
 
 impl Options {
@@ -65,6 +68,7 @@ impl Options {
             jwt_secret: jwt_secret.into(),
             env_overrides: Vec::new(),
             seed: false,
+            dynamodb_port: 0,
         }
     }
 }
@@ -110,7 +114,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         Database::Start { install_dir, storage } => {
             let install = dynamodb_local::ensure_installed(install_dir).await?;
             let started = std::time::Instant::now();
-            let db = DynamoDbLocal::start(&install, storage, 0).await?;
+            let db = DynamoDbLocal::start(&install, storage, options.dynamodb_port).await?;
             tracing::info!(endpoint = %db.endpoint(), ms = started.elapsed().as_millis() as u64, "DynamoDB Local is up");
             let endpoint = db.endpoint();
             (Some(db), endpoint)

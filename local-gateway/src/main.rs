@@ -3,7 +3,8 @@
 //! Environment: `PORT` (3000), `HOST` (127.0.0.1), `DYNAMODB_ENDPOINT` (use that
 //! DynamoDB instead of starting DynamoDB Local), `LOCAL_STATE_DIR` (`.local/` in
 //! the workspace), `JWT_SECRET` (otherwise generated once and kept in the state
-//! folder), `RUST_LOG`. Flags: `--in-memory` (keep no data), `--no-seed`.
+//! folder), `DYNAMODB_LOCAL_PORT` (the port of the DynamoDB Local it starts; a
+//! free one by default), `RUST_LOG`. Flags: `--in-memory` (keep no data), `--no-seed`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
   --in-memory   run DynamoDB Local in memory (nothing survives a restart)
   --no-seed     do not create the demo accounts and catalogue
 
-environment: PORT, HOST, DYNAMODB_ENDPOINT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG";
+environment: PORT, HOST, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG";
 
 #[tokio::main]
 async fn main() {
@@ -50,6 +51,10 @@ async fn run() -> Result<(), BoxError> {
         Some(h) => h.parse().map_err(|_| format!("HOST must be an IP address, got {h:?}"))?,
         None => IpAddr::from([127, 0, 0, 1]),
     };
+    let dynamodb_port: u16 = match var("DYNAMODB_LOCAL_PORT") {
+        Some(p) => p.parse().map_err(|_| format!("DYNAMODB_LOCAL_PORT must be a port number, got {p:?}"))?,
+        None => 0,
+    };
     let state_dir = var("LOCAL_STATE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.local"));
@@ -68,6 +73,7 @@ async fn run() -> Result<(), BoxError> {
     options.host = host;
     options.port = port;
     options.seed = seed;
+    options.dynamodb_port = dynamodb_port;
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
     println!("\n  API:       {}\n  try:       curl {}/health\n", gateway.url(), gateway.url());

@@ -3,6 +3,7 @@
 //!
 //! Only the subset of CloudFormation the template uses is understood: `!Ref` to
 //! parameters, tables and pseudo parameters, and `!Sub` with `${...}` names.
+//! What only matters on AWS (log groups, tracing, the secret) is ignored.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -51,6 +52,30 @@ pub struct GatewayResponse {
     pub headers: Vec<(String, String)>,
 }
 
+/// The API's `Cors` setting: what a browser's preflight `OPTIONS` gets back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorsSpec {
+    pub allow_origin: String,
+    pub allow_headers: Option<String>,
+    pub allow_methods: Option<String>,
+    pub max_age: Option<String>,
+}
+
+impl CorsSpec {
+    /// The headers of a preflight answer, as API Gateway's mock integration sends them.
+    pub fn preflight_headers(&self) -> Vec<(String, String)> {
+        [
+            ("Access-Control-Allow-Origin", Some(&self.allow_origin)),
+            ("Access-Control-Allow-Headers", self.allow_headers.as_ref()),
+            ("Access-Control-Allow-Methods", self.allow_methods.as_ref()),
+            ("Access-Control-Max-Age", self.max_age.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?.clone())))
+        .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyElement {
     pub attribute: String,
@@ -91,6 +116,8 @@ pub struct Template {
     pub functions: Vec<FunctionSpec>,
     pub tables: Vec<TableSpec>,
     pub gateway_responses: HashMap<String, GatewayResponse>,
+    /// `None` when the API has no `Cors` setting (no preflight answers).
+    pub cors: Option<CorsSpec>,
     pub stage: String,
 }
 
@@ -258,13 +285,14 @@ impl Template {
             .and_then(Value::as_mapping)
             .into_iter()
             .flatten()
-            .filter_map(|(kind, spec)| Some((kind.as_str()?.to_owned(), gateway_response(spec)?)))
+            .filter_map(|(kind, spec)| Some((kind.as_str()?.to_owned(), gateway_response(spec, &resolver)?)))
             .collect();
+        let cors = cors_spec(&api, &resolver);
         let authorizer = api_authorizer(&api, &functions, &resolver)?;
         if authorizer.is_none() && routes.iter().any(|r| r.authorized) {
             return Err(invalid("routes need an authorizer but the Api has no DefaultAuthorizer"));
         }
-        Ok(Self { routes, authorizer, functions, tables, gateway_responses, stage })
+        Ok(Self { routes, authorizer, functions, tables, gateway_responses, cors, stage })
     }
 
     pub fn function(&self, logical_id: &str) -> Option<&FunctionSpec> {
@@ -310,7 +338,32 @@ fn api_authorizer(
     Ok(Some(AuthorizerSpec { function, binary, identity_header, cache_ttl_secs }))
 }
 
-fn gateway_response(spec: &Value) -> Option<GatewayResponse> {
+/// A static header value in API Gateway mapping syntax (`"'value'"`), resolved.
+fn quoted(value: &Value, resolver: &Resolver<'_>) -> Option<String> {
+    Some(resolver.resolve(value)?.trim_matches('\'').to_owned())
+}
+
+/// `Cors: "'origin'"` or `Cors: {AllowOrigin, AllowHeaders, AllowMethods, MaxAge}`.
+fn cors_spec(api: &Value, resolver: &Resolver<'_>) -> Option<CorsSpec> {
+    let cors = get(api, "Cors")?;
+    if get(cors, "AllowOrigin").is_none() {
+        return Some(CorsSpec {
+            allow_origin: quoted(cors, resolver)?,
+            allow_headers: None,
+            allow_methods: None,
+            max_age: None,
+        });
+    }
+    let field = |name: &str| get(cors, name).and_then(|v| quoted(v, resolver));
+    Some(CorsSpec {
+        allow_origin: field("AllowOrigin")?,
+        allow_headers: field("AllowHeaders"),
+        allow_methods: field("AllowMethods"),
+        max_age: field("MaxAge"),
+    })
+}
+
+fn gateway_response(spec: &Value, resolver: &Resolver<'_>) -> Option<GatewayResponse> {
     let status = get(spec, "StatusCode").and_then(|s| s.as_str()?.parse().ok()).unwrap_or(0);
     let body =
         get(spec, "ResponseTemplates").and_then(|t| get(t, "application/json")).and_then(Value::as_str)?.to_owned();
@@ -319,10 +372,7 @@ fn gateway_response(spec: &Value) -> Option<GatewayResponse> {
         .and_then(Value::as_mapping)
         .into_iter()
         .flatten()
-        .filter_map(|(name, value)| {
-            // Static values are single-quoted in API Gateway mapping syntax.
-            Some((name.as_str()?.to_owned(), value.as_str()?.trim_matches('\'').to_owned()))
-        })
+        .filter_map(|(name, value)| Some((name.as_str()?.to_owned(), quoted(value, resolver)?)))
         .collect();
     Some(GatewayResponse { status, body, headers })
 }
@@ -397,6 +447,14 @@ mod tests {
         let health = template.function("HealthFunction").expect("health function");
         assert_eq!(health.environment["USERS_TABLE"], "local-users");
         assert_eq!(template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status, 404);
+        let cors = template.cors.expect("the API answers preflights");
+        assert_eq!(cors.allow_origin, "*");
+        let headers = cors.allow_headers.expect("allowed headers");
+        for header in ["Authorization", "Content-Type", "Idempotency-Key"] {
+            assert!(headers.split(',').any(|h| h.trim() == header), "{header} in {headers}");
+        }
+        let not_found = &template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"];
+        assert!(not_found.headers.contains(&("Access-Control-Allow-Origin".to_owned(), "*".to_owned())));
     }
 
     #[test]

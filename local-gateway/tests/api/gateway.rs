@@ -208,3 +208,126 @@ async fn ctrl_c_stops_the_gateway_and_its_dynamodb_local() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "gateway still listening");
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// A concrete path for a route template (`/users/{id}` → `/users/x`).
+fn concrete_path(template_path: &str) -> String {
+    template_path
+        .split('/')
+        .map(|segment| if segment.starts_with('{') && segment.ends_with('}') { "x" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn cors_preflight_is_answered_on_every_known_path_without_a_token() {
+    let app = spawn_app().await;
+    let cors = app.gateway.template.cors.clone().expect("template.yaml configures Cors on the Api");
+
+    for route in &app.gateway.template.routes {
+        let request = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url(&concrete_path(&route.path)))
+            .header("Origin", "https://app.example.com")
+            .header("Access-Control-Request-Method", &route.method)
+            .header("Access-Control-Request-Headers", "authorization,content-type,idempotency-key");
+        let res = app.send(request).await;
+
+        assert_eq!(res.status.as_u16(), 200, "preflight of {} {}: {}", route.method, route.path, res.body);
+        for (name, value) in cors.preflight_headers() {
+            assert_eq!(res.headers.get(&name).and_then(|v| v.to_str().ok()), Some(value.as_str()), "{name}");
+        }
+        let methods = cors.allow_methods.as_deref().unwrap_or_default();
+        assert!(methods.split(',').any(|m| m.trim() == route.method), "{} not in {methods}", route.method);
+    }
+    let headers = cors.allow_headers.as_deref().unwrap_or_default().to_ascii_lowercase();
+    for needed in ["authorization", "content-type", "idempotency-key"] {
+        assert!(headers.split(',').any(|h| h.trim() == needed), "{needed} not in {headers}");
+    }
+}
+
+#[tokio::test]
+async fn gateway_errors_carry_the_cors_origin() {
+    let app = spawn_app().await;
+    let origin = app.gateway.template.cors.clone().expect("Cors").allow_origin;
+    let acao = |res: &crate::helpers::Res| {
+        res.headers.get("access-control-allow-origin").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+
+    let preflight_elsewhere = app.send(app.http.request(reqwest::Method::OPTIONS, app.url("/no/such/route"))).await;
+    preflight_elsewhere.assert_error(404, "NOT_FOUND");
+    assert_eq!(acao(&preflight_elsewhere), Some(origin.clone()));
+
+    let unknown = app.get("/no/such/route", None).await;
+    unknown.assert_error(404, "NOT_FOUND");
+    assert_eq!(acao(&unknown), Some(origin.clone()));
+
+    if let Some(route) = app.gateway.template.routes.iter().find(|r| r.authorized) {
+        let request = app.http.request(route.method.parse().expect("method"), app.url(&concrete_path(&route.path)));
+        let no_token = app.send(request).await;
+        no_token.assert_error(401, "UNAUTHORIZED");
+        assert_eq!(acao(&no_token), Some(origin));
+    }
+}
+
+/// What docs/deploy.md promises for every function of template.yaml, however many
+/// there are: the arm64 cargo-lambda build on provided.al2023, X-Ray tracing, and
+/// a log group with the `LogRetentionDays` retention (shared through
+/// `LoggingConfig`, or one of its own named `/aws/lambda/${Function}`).
+#[test]
+fn every_function_deploys_as_an_arm64_cargo_lambda_function_with_retained_logs() {
+    use serde_norway::Value;
+
+    fn tag<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+        match value {
+            Value::Tagged(tagged) if tagged.tag.to_string().trim_start_matches('!') == name => Some(&tagged.value),
+            _ => None,
+        }
+    }
+    fn retention_is_the_parameter(log_group: &Value) -> bool {
+        let retention = &log_group["Properties"]["RetentionInDays"];
+        tag(retention, "Ref").and_then(Value::as_str) == Some("LogRetentionDays")
+    }
+
+    let doc: Value = serde_norway::from_str(local_gateway::template::TEMPLATE_YAML).expect("template.yaml parses");
+    assert!(doc["Parameters"]["LogRetentionDays"].is_mapping(), "the LogRetentionDays parameter exists");
+    let globals = &doc["Globals"]["Function"];
+    let resources = doc["Resources"].as_mapping().expect("Resources");
+    let log_groups: Vec<(&str, &Value)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Logs::LogGroup"))
+        .filter_map(|(id, r)| Some((id.as_str()?, r)))
+        .collect();
+    let functions: Vec<(&str, &Value)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .filter_map(|(id, r)| Some((id.as_str()?, r)))
+        .collect();
+    assert!(!functions.is_empty(), "template.yaml has functions");
+
+    for (id, function) in functions {
+        // A function's own property wins over Globals, as in SAM.
+        let property = |name: &str| match &function["Properties"][name] {
+            Value::Null => &globals[name],
+            own => own,
+        };
+        assert_eq!(property("Runtime").as_str(), Some("provided.al2023"), "{id}: Runtime");
+        let architectures: Vec<_> =
+            property("Architectures").as_sequence().into_iter().flatten().filter_map(Value::as_str).collect();
+        assert_eq!(architectures, ["arm64"], "{id}: Architectures");
+        assert_eq!(property("Handler").as_str(), Some("bootstrap"), "{id}: Handler");
+        assert_eq!(property("Tracing").as_str(), Some("Active"), "{id}: Tracing");
+        assert_eq!(function["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{id}: BuildMethod");
+        let binary = function["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap_or_default();
+        assert!(!binary.is_empty(), "{id}: Metadata.BuildProperties.Binary");
+
+        let shared_group = tag(&property("LoggingConfig")["LogGroup"], "Ref").and_then(Value::as_str);
+        let has_retained_logs = match shared_group {
+            Some(group) => log_groups.iter().any(|(gid, g)| *gid == group && retention_is_the_parameter(g)),
+            None => log_groups.iter().any(|(_, g)| {
+                let name = tag(&g["Properties"]["LogGroupName"], "Sub").and_then(Value::as_str);
+                name == Some(&format!("/aws/lambda/${{{id}}}")) && retention_is_the_parameter(g)
+            }),
+        };
+        assert!(has_retained_logs, "{id}: no log group with RetentionInDays: !Ref LogRetentionDays");
+    }
+}
