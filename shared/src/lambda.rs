@@ -2,7 +2,7 @@
 //!
 //! A [`Route`] is built once per cold start from an [`InitContext`] and then
 //! serves requests. [`run`] is the whole `main` of every HTTP function binary;
-//! the local gateway builds the same routes and calls [`respond`] through
+//! the local gateway builds the same [`Served`] routes and calls them through
 //! lambda_http's own event adapter.
 
 use std::future::Future;
@@ -93,9 +93,40 @@ pub trait Route: Sized + Send + Sync + 'static {
     fn handle(&self, req: Request) -> impl Future<Output = ApiResult<Reply>> + Send;
 }
 
-/// Runs a route's handler and turns the result into an HTTP response.
-pub async fn respond<R: Route>(route: &R, req: Request) -> http::Response<Body> {
-    into_http_response(route.handle(req).await)
+/// A route as a transport serves it: the handler, plus what every response of
+/// the function carries (the CORS origin from `CORS_ALLOW_ORIGIN`: with a proxy
+/// integration API Gateway adds no CORS headers to a function's own answers).
+pub struct Served<R> {
+    route: R,
+    cors_origin: Option<http::HeaderValue>,
+}
+
+impl<R: Route> Served<R> {
+    pub async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        let cors_origin = match ctx.env().get("CORS_ALLOW_ORIGIN") {
+            None => None,
+            Some(origin) => Some(http::HeaderValue::from_str(origin).map_err(|_| ConfigError::Invalid {
+                var: "CORS_ALLOW_ORIGIN",
+                reason: "not a valid header value".into(),
+            })?),
+        };
+        Ok(Self { route: R::init(ctx).await?, cors_origin })
+    }
+
+    /// Runs the handler; returns the HTTP response and the error code, if any.
+    pub async fn respond(&self, req: Request) -> (http::Response<Body>, Option<&'static str>) {
+        let result = self.route.handle(req).await;
+        let error_code = result.as_ref().err().map(crate::error::ApiError::code);
+        let mut response = into_http_response(result);
+        if let Some(origin) = &self.cors_origin {
+            let headers = response.headers_mut();
+            headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            if origin != "*" {
+                headers.insert(http::header::VARY, http::HeaderValue::from_static("Origin"));
+            }
+        }
+        (response, error_code)
+    }
 }
 
 /// The `main` of every HTTP function: tracing, config and clients once per cold
@@ -105,14 +136,14 @@ pub fn run<R: Route>() -> Result<(), lambda_http::Error> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         crate::telemetry::init_json();
-        let route: &'static R = Box::leak(Box::new(init_or_report::<R>().await?));
+        let ctx = InitContext::new(Env::from_process());
+        let served = Served::<R>::init(&ctx).await.inspect_err(|e| tracing::error!(error = %e, "cold start failed"))?;
+        let served: &'static Served<R> = Box::leak(Box::new(served));
         lambda_http::run(service_fn(move |req: Request| async move {
             let started = std::time::Instant::now();
             let user_id = crate::http::authorizer_field(&req, "user_id").unwrap_or_default();
             let span = tracing::info_span!("handler", function = R::NAME, user_id = %user_id);
-            let result = route.handle(req).instrument(span).await;
-            let error_code = result.as_ref().err().map(crate::error::ApiError::code);
-            let response = into_http_response(result);
+            let (response, error_code) = served.respond(req).instrument(span).await;
             let outcome = crate::metrics::RequestOutcome {
                 function: R::NAME,
                 status: response.status().as_u16(),
@@ -126,21 +157,14 @@ pub fn run<R: Route>() -> Result<(), lambda_http::Error> {
     })
 }
 
-/// Builds a route from the process environment, logging a clear message when the
-/// configuration is wrong so the failed cold start explains itself.
-pub async fn init_or_report<R: Route>() -> Result<R, ConfigError> {
-    let ctx = InitContext::new(Env::from_process());
-    R::init(&ctx).await.inspect_err(|e| tracing::error!(error = %e, "cold start failed"))
-}
-
 /// A route with its type erased, for transports that serve many routes.
 pub trait DynRoute: Send + Sync {
     fn call(&self, req: Request) -> lambda_http::BoxFuture<'_, http::Response<Body>>;
 }
 
-impl<R: Route> DynRoute for R {
+impl<R: Route> DynRoute for Served<R> {
     fn call(&self, req: Request) -> lambda_http::BoxFuture<'_, http::Response<Body>> {
-        Box::pin(respond(self, req))
+        Box::pin(async move { self.respond(req).await.0 })
     }
 }
 
@@ -150,7 +174,7 @@ pub type RouteBuilder =
 
 /// The [`RouteBuilder`] of route `R`.
 pub fn build<R: Route>(ctx: &InitContext) -> lambda_http::BoxFuture<'_, Result<Arc<dyn DynRoute>, ConfigError>> {
-    Box::pin(async move { Ok(Arc::new(R::init(ctx).await?) as Arc<dyn DynRoute>) })
+    Box::pin(async move { Ok(Arc::new(Served::<R>::init(ctx).await?) as Arc<dyn DynRoute>) })
 }
 
 /// A function invoked with a plain event rather than an HTTP request (the

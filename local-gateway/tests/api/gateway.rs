@@ -331,3 +331,24 @@ fn every_function_deploys_as_an_arm64_cargo_lambda_function_with_retained_logs()
         assert!(has_retained_logs, "{id}: no log group with RetentionInDays: !Ref LogRetentionDays");
     }
 }
+
+/// With a proxy integration API Gateway adds no CORS headers to a function's own
+/// answers, so every function response carries the configured origin itself.
+#[tokio::test]
+async fn function_responses_carry_the_cors_origin() {
+    let app = crate::helpers::spawn_app().await;
+
+    let ok = app.get("/health", None).await;
+    let refused = app.post("/auth/login", &serde_json::json!({}), None).await;
+
+    for res in [&ok, &refused] {
+        assert_eq!(res.headers.get("access-control-allow-origin").map(|v| v.to_str().ok()), Some(Some("*")));
+    }
+
+    let mut options = crate::helpers::test_options();
+    options.env_overrides = vec![("CORS_ALLOW_ORIGIN".into(), "https://shop.example".into())];
+    let app = crate::helpers::spawn_app_with(options).await;
+    let res = app.get("/products", None).await;
+    assert_eq!(res.headers["access-control-allow-origin"], "https://shop.example");
+    assert_eq!(res.headers["vary"], "Origin");
+}
