@@ -3,7 +3,8 @@
 //! Environment: `PORT` (3000), `HOST` (127.0.0.1), `DYNAMODB_ENDPOINT` (use that
 //! DynamoDB instead of starting DynamoDB Local), `LOCAL_STATE_DIR` (`.local/` in
 //! the workspace), `JWT_SECRET` (otherwise generated once and kept in the state
-//! folder), `RUST_LOG`. Flags: `--in-memory` (keep no data), `--no-seed`.
+//! folder), `RUST_LOG`, and the function settings of [`local_gateway::FUNCTION_SETTINGS`]
+//! (`LOGIN_MAX_FAILURES`, `ACCESS_TOKEN_TTL_SECONDS`, ...). Flags: `--in-memory` (keep no data), `--no-seed`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
   --in-memory   run DynamoDB Local in memory (nothing survives a restart)
   --no-seed     do not create the demo accounts and catalogue
 
-environment: PORT, HOST, DYNAMODB_ENDPOINT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG";
+environment: PORT, HOST, DYNAMODB_ENDPOINT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
+  and the function settings JWT_ISSUER, JWT_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS,
+  REFRESH_TOKEN_TTL_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS";
 
 #[tokio::main]
 async fn main() {
@@ -68,6 +71,7 @@ async fn run() -> Result<(), BoxError> {
     options.host = host;
     options.port = port;
     options.seed = seed;
+    options.env_overrides = local_gateway::function_settings(std::env::vars());
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
     println!("\n  API:       {}\n  try:       curl {}/health\n", gateway.url(), gateway.url());
