@@ -489,8 +489,12 @@ async fn worker(world: Arc<World>, budget: Arc<Budget>, number: usize) -> (Stats
                 let owner = ledger.created[&id].0;
                 let path = format!("/orders/{id}");
                 let body = json!({"status": "cancelled"});
-                let a = call(&mut stats, "PUT /orders/{id}", w.request(Method::PUT, &path, Some(tokens[owner].as_str())).json(&body))
-                    .await;
+                let a = call(
+                    &mut stats,
+                    "PUT /orders/{id}",
+                    w.request(Method::PUT, &path, Some(tokens[owner].as_str())).json(&body),
+                )
+                .await;
                 if again {
                     expect(&mut ledger, "PUT /orders/{id} (again)", &a, &[409]);
                 } else {
@@ -573,14 +577,18 @@ async fn server_5xx(world: &World) -> Result<BTreeMap<String, u64>, BoxError> {
 
 async fn run_checks(world: &World, stats: &Stats, ledger: &Ledger) -> Result<Checks, BoxError> {
     let mut checks = Checks { failed: false, lines: Vec::new() };
-    let client_5xx: u64 = stats.routes.values().flat_map(|r| r.statuses.iter()).filter(|(s, _)| **s >= 500).map(|(_, c)| c).sum();
+    let client_5xx: u64 =
+        stats.routes.values().flat_map(|r| r.statuses.iter()).filter(|(s, _)| **s >= 500).map(|(_, c)| c).sum();
     checks.check(client_5xx == 0, format!("no 5xx answers (client side): {client_5xx}"));
     let server = server_5xx(world).await?;
     checks.check(server.is_empty(), format!("no 5xx answers (server `/metrics`): {server:?}"));
     let transport: u64 = stats.routes.values().map(|r| r.transport_errors).sum();
     checks.check(transport == 0, format!("no transport errors or timeouts: {transport}"));
     let unexpected: Vec<_> = ledger.unexpected.iter().filter(|s| !s.is_empty()).take(5).collect();
-    checks.check(ledger.unexpected.is_empty(), format!("no unexpected status: {} (first: {unexpected:?})", ledger.unexpected.len()));
+    checks.check(
+        ledger.unexpected.is_empty(),
+        format!("no unexpected status: {} (first: {unexpected:?})", ledger.unexpected.len()),
+    );
 
     // What the server holds: every order of every test user.
     let mut server_orders: HashMap<String, (String, Vec<(String, i64)>)> = HashMap::new();
@@ -731,6 +739,7 @@ async fn authorizer_cost(world: &Arc<World>, seconds: u64, concurrency: usize, r
     let slice = Duration::from_secs_f64(seconds as f64 / (rounds as f64 * probes.len() as f64));
     let mut samples: Vec<Vec<u64>> = vec![Vec::new(); probes.len()];
     let mut busy = vec![Duration::ZERO; probes.len()];
+    let mut round_medians: Vec<Vec<f64>> = vec![Vec::new(); probes.len()];
     for round in 0..rounds {
         // Alternate the order of the probes from round to round.
         let order: Vec<usize> =
@@ -741,14 +750,21 @@ async fn authorizer_cost(world: &Arc<World>, seconds: u64, concurrency: usize, r
             let handles: Vec<_> = (0..concurrency)
                 .map(|_| tokio::spawn(probe_worker(world.clone(), probes[i], until, tokens.clone())))
                 .collect();
+            let mut this_round = Vec::new();
             for handle in handles {
-                samples[i].extend(handle.await.unwrap_or_default());
+                this_round.extend(handle.await.unwrap_or_default());
             }
+            this_round.sort_unstable();
+            round_medians[i].push(percentile(&this_round, 0.5));
+            samples[i].extend(this_round);
             busy[i] += started.elapsed();
         }
     }
     let mut out = vec![
-        format!("Fixed concurrency {concurrency}, {rounds} interleaved rounds, {:.1} s per probe per round.", slice.as_secs_f64()),
+        format!(
+            "Fixed concurrency {concurrency}, {rounds} interleaved rounds, {:.1} s per probe per round.",
+            slice.as_secs_f64()
+        ),
         String::new(),
         "| probe | requests | req/s | p50 ms | p99 ms |".into(),
         "| --- | ---: | ---: | ---: | ---: |".into(),
@@ -768,6 +784,10 @@ async fn authorizer_cost(world: &Arc<World>, seconds: u64, concurrency: usize, r
         ));
     }
     out.push(String::new());
+    for (i, probe) in probes.iter().enumerate() {
+        let rounds: Vec<String> = round_medians[i].iter().map(|m| format!("{m:.2}")).collect();
+        out.push(format!("- p50 by round, {}: {} ms", probe.label(), rounds.join(", ")));
+    }
     let ratio = |a: usize, b: usize| format!("p50 {:.2}, p99 {:.2}", medians[a] / medians[b], p99s[a] / p99s[b]);
     out.push(format!("- profile (cache hit) / public GET: {}", ratio(2, 1)));
     out.push(format!("- profile (cache hit) / health: {}", ratio(2, 0)));
@@ -783,9 +803,8 @@ async fn authorizer_cost(world: &Arc<World>, seconds: u64, concurrency: usize, r
 fn loopback_only(url: &str) -> Result<(), BoxError> {
     let parsed = reqwest::Url::parse(url)?;
     let host = parsed.host_str().unwrap_or("");
-    let loopback = host == "localhost"
-        || host == "[::1]"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let loopback =
+        host == "localhost" || host == "[::1]" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !loopback {
         return Err(format!("LOAD_URL must be a loopback address, not {host:?}").into());
     }
@@ -821,8 +840,7 @@ async fn main() -> Result<(), BoxError> {
         max: max_requests,
     });
     let load_started = Instant::now();
-    let handles: Vec<_> =
-        (0..concurrency).map(|n| tokio::spawn(worker(world.clone(), budget.clone(), n))).collect();
+    let handles: Vec<_> = (0..concurrency).map(|n| tokio::spawn(worker(world.clone(), budget.clone(), n))).collect();
     let mut stats = Stats::default();
     let mut ledger = Ledger::default();
     for handle in handles {
