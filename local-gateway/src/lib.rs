@@ -180,6 +180,29 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
     })
 }
 
+/// The function settings a person may give the local gateway in its own
+/// environment (README, "Configuration"); the tables, the secret and the
+/// endpoint are the gateway's to set.
+pub const FUNCTION_SETTINGS: &[&str] = &[
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "ACCESS_TOKEN_TTL_SECONDS",
+    "REFRESH_TOKEN_TTL_SECONDS",
+    "SESSION_MAX_LIFETIME_SECONDS",
+    "JWT_LEEWAY_SECONDS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCKOUT_SECONDS",
+    "CORS_ALLOW_ORIGIN",
+];
+
+/// The [`FUNCTION_SETTINGS`] among `vars` (the process environment), as
+/// [`Options::env_overrides`]: they override the template's values for every function.
+pub fn function_settings(vars: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    vars.into_iter()
+        .filter(|(key, value)| FUNCTION_SETTINGS.contains(&key.as_str()) && !value.trim().is_empty())
+        .collect()
+}
+
 /// A function's environment: the template's variables, then the gateway's
 /// (endpoint, region, secret), then the caller's overrides.
 fn function_environment(

@@ -4,7 +4,9 @@
 //! DynamoDB instead of starting DynamoDB Local), `LOCAL_STATE_DIR` (`.local/` in
 //! the workspace), `JWT_SECRET` (otherwise generated once and kept in the state
 //! folder), `DYNAMODB_LOCAL_PORT` (the port of the DynamoDB Local it starts; a
-//! free one by default), `RUST_LOG`. Flags: `--in-memory` (keep no data), `--no-seed`.
+//! free one by default), `RUST_LOG`, and the function settings of
+//! [`local_gateway::FUNCTION_SETTINGS`] (`LOGIN_MAX_FAILURES`,
+//! `ACCESS_TOKEN_TTL_SECONDS`, ...). Flags: `--in-memory` (keep no data), `--no-seed`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -17,7 +19,9 @@ const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
   --in-memory   run DynamoDB Local in memory (nothing survives a restart)
   --no-seed     do not create the demo accounts and catalogue
 
-environment: PORT, HOST, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG";
+environment: PORT, HOST, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
+  and the function settings JWT_ISSUER, JWT_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
+  SESSION_MAX_LIFETIME_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, CORS_ALLOW_ORIGIN";
 
 #[tokio::main]
 async fn main() {
@@ -74,6 +78,7 @@ async fn run() -> Result<(), BoxError> {
     options.port = port;
     options.seed = seed;
     options.dynamodb_port = dynamodb_port;
+    options.env_overrides = local_gateway::function_settings(std::env::vars());
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
     println!("\n  API:       {}\n  try:       curl {}/health\n", gateway.url(), gateway.url());

@@ -247,3 +247,28 @@ async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed()
     app.refresh(&next).await.assert_error(401, "UNAUTHORIZED");
     app.session("lou", "lou-secret-pass").await; // a new login starts a new session
 }
+
+#[tokio::test]
+async fn function_settings_from_the_gateways_environment_reach_the_functions() {
+    // `cargo run -p local-gateway` hands these variables of its own environment
+    // to every function; table names and the endpoint stay the gateway's.
+    let vars = [
+        ("LOGIN_MAX_FAILURES", "2"),
+        ("LOGIN_LOCKOUT_SECONDS", "60"),
+        ("USERS_TABLE", "elsewhere"),
+        ("DYNAMODB_ENDPOINT", "http://127.0.0.1:9"),
+        ("PATH", "/bin"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let settings = local_gateway::function_settings(vars);
+    assert_eq!(settings, [("LOGIN_MAX_FAILURES".into(), "2".into()), ("LOGIN_LOCKOUT_SECONDS".into(), "60".into())]);
+
+    let mut options = test_options();
+    options.env_overrides = settings;
+    let app = spawn_app_with(options).await;
+    app.create_user("jill", "jill-password-1", Role::User).await;
+    for _ in 0..2 {
+        app.login("jill", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    }
+    app.login("jill", "jill-password-1").await.assert_error(429, "RATE_LIMITED");
+}
