@@ -24,7 +24,7 @@ struct HealthReport {
 impl Route for Health {
     const NAME: &'static str = "health";
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self { tables: ctx.tables()?, client: ctx.dynamodb().await })
+        Ok(Self { tables: ctx.tables()?, client: ctx.dynamodb().await? })
     }
 
     async fn handle(&self, _req: Request) -> ApiResult<Reply> {

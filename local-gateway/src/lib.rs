@@ -126,8 +126,8 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         ("AWS_REGION", region),
         ("JWT_SECRET", options.jwt_secret.as_str()),
     ]);
-    let client = shared::db::client(&base_env).await;
-    let setup_client = shared::db::client_with(&base_env, shared::db::Patience::SETUP).await;
+    let client = shared::db::client(&base_env).await?;
+    let setup_client = shared::db::client_with(&base_env, shared::db::Patience::SETUP).await?;
     let created = tables::ensure_tables(&setup_client, &template.tables).await?;
     if !created.is_empty() {
         tracing::info!(tables = ?created, "created tables from template.yaml");

@@ -3,15 +3,13 @@
 
 use std::time::Duration;
 
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
 
-use crate::config::Env;
+use crate::config::{ConfigError, Env};
 use crate::error::ApiError;
 
 /// Per-attempt and overall budgets. A refused connection fails at once; a hung
@@ -36,30 +34,33 @@ impl Patience {
     pub const SETUP: Self = Self { attempt: Duration::from_secs(15), operation: Duration::from_secs(60) };
 }
 
-/// Builds the client from `AWS_REGION`, the Lambda role's credentials in the
-/// environment, and `DYNAMODB_ENDPOINT` when set (DynamoDB Local, LocalStack).
-pub async fn client(env: &Env) -> Client {
+/// Builds the client from `AWS_REGION`, the credentials Lambda puts in the
+/// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`), and `DYNAMODB_ENDPOINT` when set (DynamoDB Local,
+/// LocalStack), where any well-formed key is accepted.
+///
+/// Deliberately no `aws-config` default chain: on Lambda the credentials are
+/// always in the environment, and the chain (profiles, SSO, STS, IMDS) would
+/// add over a megabyte to every binary and work to every cold start.
+pub async fn client(env: &Env) -> Result<Client, ConfigError> {
     client_with(env, Patience::REQUEST).await
 }
 
 /// [`client`] with other timeouts.
-pub async fn client_with(env: &Env, patience: Patience) -> Client {
+pub async fn client_with(env: &Env, patience: Patience) -> Result<Client, ConfigError> {
     let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).unwrap_or("us-east-1");
     let region = Region::new(region.to_owned());
     let endpoint = env.get("DYNAMODB_ENDPOINT");
-    let credentials = if env.get("AWS_ACCESS_KEY_ID").is_some() {
-        SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new())
-    } else if endpoint.is_some() {
-        // DynamoDB Local accepts any key; it only has to be well-formed.
-        SharedCredentialsProvider::new(Credentials::new("local", "local", None, None, "local-endpoint"))
-    } else {
-        SharedCredentialsProvider::new(
-            aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-                .region(region.clone())
-                .build()
-                .await,
-        )
+    let credentials = match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
+        (Some(id), Some(secret)) => {
+            let token = env.get("AWS_SESSION_TOKEN").map(str::to_owned);
+            Credentials::new(id, secret, token, None, "environment")
+        }
+        _ if endpoint.is_some() => Credentials::new("local", "local", None, None, "local-endpoint"),
+        (None, _) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
+        (Some(_), None) => return Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
     };
+    let credentials = SharedCredentialsProvider::new(credentials);
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region)
@@ -80,7 +81,7 @@ pub async fn client_with(env: &Env, patience: Patience) -> Client {
     if let Some(endpoint) = endpoint {
         config = config.endpoint_url(endpoint);
     }
-    Client::from_conf(config.build())
+    Ok(Client::from_conf(config.build()))
 }
 
 /// DynamoDB error codes that mean "busy or down", not "our bug".
@@ -136,5 +137,30 @@ pub fn cancellation_codes<R>(
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn credentials_come_from_the_environment_or_a_local_endpoint_only() {
+        let none = Env::from_pairs([("AWS_REGION", "eu-west-1")]);
+        assert_eq!(client(&none).await.err(), Some(ConfigError::Missing("AWS_ACCESS_KEY_ID")));
+        let half = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")]);
+        assert_eq!(client(&half).await.err(), Some(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")));
+
+        let lambda = Env::from_pairs([
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+        ]);
+        let client = client(&lambda).await.expect("client");
+        assert_eq!(client.config().region().map(|r| r.as_ref()), Some("us-east-1"));
+
+        let local = Env::from_pairs([("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"), ("AWS_REGION", "eu-west-1")]);
+        let client = super::client(&local).await.expect("client");
+        assert_eq!(client.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
     }
 }

@@ -48,23 +48,23 @@ impl InitContext {
         Tables::from_env(self.env())
     }
 
-    pub async fn dynamodb(&self) -> Client {
-        self.inner.dynamodb.get_or_init(|| crate::db::client(&self.inner.env)).await.clone()
+    pub async fn dynamodb(&self) -> Result<Client, ConfigError> {
+        self.inner.dynamodb.get_or_try_init(|| crate::db::client(&self.inner.env)).await.cloned()
     }
 
     pub async fn users_repo(&self) -> Result<crate::repo::users::UsersRepo, ConfigError> {
         let table = self.env().required(Tables::USERS_VAR)?.to_owned();
-        Ok(crate::repo::users::UsersRepo::new(self.dynamodb().await, table))
+        Ok(crate::repo::users::UsersRepo::new(self.dynamodb().await?, table))
     }
 
     pub async fn auth_repo(&self) -> Result<crate::repo::auth::AuthRepo, ConfigError> {
         let table = self.env().required(Tables::AUTH_VAR)?.to_owned();
-        Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await, table))
+        Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await?, table))
     }
 
     pub async fn products_repo(&self) -> Result<crate::repo::products::ProductsRepo, ConfigError> {
         let table = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
-        Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await, table))
+        Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await?, table))
     }
 
     /// The orders repository; it also needs the products table, whose stock it
@@ -72,7 +72,7 @@ impl InitContext {
     pub async fn orders_repo(&self) -> Result<crate::repo::orders::OrdersRepo, ConfigError> {
         let table = self.env().required(Tables::ORDERS_VAR)?.to_owned();
         let products = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
-        Ok(crate::repo::orders::OrdersRepo::new(self.dynamodb().await, table, products))
+        Ok(crate::repo::orders::OrdersRepo::new(self.dynamodb().await?, table, products))
     }
 
     pub fn token_service(&self) -> Result<crate::token::TokenService, ConfigError> {
