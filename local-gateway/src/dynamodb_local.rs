@@ -138,8 +138,9 @@ impl DynamoDbLocal {
             .args(&java)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
+            .stderr(Stdio::null())
+            // No kill_on_drop: killing the watchdog would orphan Java. Dropping
+            // this value closes the pipe instead, and the watchdog stops Java.
             .spawn()?;
         let watchdog_pipe = child.stdin.take();
         let db = Self { child, watchdog_pipe, port };
@@ -174,12 +175,9 @@ impl DynamoDbLocal {
             let _ = pipe.write_all(b"stop\n").await;
             drop(pipe);
         }
-        match tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await {
-            Ok(_) => {}
-            Err(_) => {
-                let _ = self.child.kill().await;
-            }
-        }
+        // The watchdog sends Java SIGTERM and waits for it; a JVM under heavy
+        // load can take a while, and killing the watchdog would orphan it.
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
         // Make sure the port is really free before returning (the JVM may linger).
         let deadline = Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() && Instant::now() < deadline {

@@ -45,3 +45,19 @@ async fn health_is_503_while_dynamodb_is_down_and_200_once_it_is_back() {
     db.stop().await;
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+/// A DynamoDB Local dropped without `stop()` (a failing test, a panic) still
+/// goes away: the watchdog sees its pipe close and stops Java.
+#[tokio::test]
+async fn a_dropped_dynamodb_local_leaves_no_java_behind() {
+    let db = DynamoDbLocal::start(installation(), &Storage::InMemory, 0).await.expect("starts");
+    let port = db.port();
+
+    drop(db);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(Instant::now() < deadline, "DynamoDB Local still listens on {port}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
