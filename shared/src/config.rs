@@ -75,10 +75,6 @@ impl Env {
             })
         }
     }
-
-    pub fn is_lambda(&self) -> bool {
-        self.get("AWS_LAMBDA_FUNCTION_NAME").is_some()
-    }
 }
 
 /// The DynamoDB table of each domain. The template sets one variable per table.

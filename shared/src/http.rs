@@ -52,14 +52,6 @@ impl Reply {
         self
     }
 
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    pub fn data(&self) -> &Value {
-        &self.data
-    }
-
     pub fn into_response(self) -> http::Response<String> {
         let mut body = json!({ "success": true, "data": self.data });
         if let Some(message) = self.message {

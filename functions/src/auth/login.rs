@@ -61,12 +61,7 @@ impl Route for Login {
             return Err(bad_credentials());
         }
         let now = Now::read();
-        if let Some(wait) = self.auth.login_locked_for(&username, now).await? {
-            return Err(ApiError::RateLimited {
-                message: "too many failed logins for this username; try again later".into(),
-                retry_after_secs: wait as u64,
-            });
-        }
+        self.auth.ensure_not_locked(&username, now).await?;
         let user = self.users.get_by_username(&username).await?;
         let matches = password::verify(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let Some(user) = user.filter(|_| matches) else {

@@ -97,12 +97,7 @@ impl UpdateUser {
         given: Option<shared::secret::Secret>,
         now: Now,
     ) -> Result<(), ApiError> {
-        if let Some(wait) = self.auth.login_locked_for(username, now).await? {
-            return Err(ApiError::RateLimited {
-                message: "too many failed password checks; try again later".into(),
-                retry_after_secs: wait as u64,
-            });
-        }
+        self.auth.ensure_not_locked(username, now).await?;
         let given = given.ok_or_else(|| ApiError::validation("current_password", "is required"))?;
         if password::verify(given, Some(stored_hash.to_owned())).await? {
             Ok(())

@@ -261,11 +261,18 @@ impl AuthRepo {
         self.put(item, None)
     }
 
-    /// Seconds until `username` may try again, if it is locked out now.
-    pub async fn login_locked_for(&self, username: &str, now: Now) -> Result<Option<i64>, ApiError> {
+    /// 429 `RATE_LIMITED` with the seconds until `username` may try a password
+    /// again, if it is locked out now (login and the current-password check).
+    pub async fn ensure_not_locked(&self, username: &str, now: Now) -> Result<(), ApiError> {
         let out = get_by_pk(&self.client, &self.table, login_key(username)).await?;
         let locked_until: Option<i64> = out.as_ref().and_then(|item| opt_n(item, "locked_until"));
-        Ok(locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0))
+        match locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0) {
+            Some(wait) => Err(ApiError::RateLimited {
+                message: "too many failed password attempts for this username; try again later".into(),
+                retry_after_secs: wait as u64,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Counts a failed login. Failures count within a window that starts at the
@@ -333,10 +340,5 @@ impl AuthRepo {
             .await
             .map_err(db_error)?;
         Ok(())
-    }
-
-    /// The auth table's name, for transactions that span tables.
-    pub fn table(&self) -> &str {
-        &self.table
     }
 }

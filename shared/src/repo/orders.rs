@@ -237,10 +237,6 @@ impl OrdersRepo {
         Self { client, table: table.into(), products_table: products_table.into() }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// An order by id (strongly consistent).
     pub async fn get(&self, id: &str) -> Result<Option<Order>, ApiError> {
         let out = get_by_pk(&self.client, &self.table, order_key(id)).await?;

@@ -124,10 +124,6 @@ impl ProductsRepo {
         Self { client, table: table.into() }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Stores a new product with a fresh id, or `id` when given (demo data);
     /// `409 CONFLICT` if that id exists.
     pub async fn create(&self, new: NewProduct, id: Option<&str>, now: &str) -> Result<Product, ApiError> {
