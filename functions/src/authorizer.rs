@@ -9,7 +9,7 @@
 use lambda_http::aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
 use serde_json::{json, Value};
 use shared::config::ConfigError;
-use shared::lambda::EventHandler;
+use shared::route::EventHandler;
 use shared::token::{bearer_token, TokenService};
 use shared::InitContext;
 
@@ -31,7 +31,6 @@ fn unauthorized() -> lambda_runtime::Error {
 }
 
 impl EventHandler for Authorizer {
-    const NAME: &'static str = "authorizer";
     type Event = ApiGatewayCustomAuthorizerRequestTypeRequest;
     type Output = Value;
 

@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::Client;
 use lambda_http::Request;
 use serde::Serialize;
+use shared::access::Public;
 use shared::config::{ConfigError, Tables};
 use shared::http::Reply;
 use shared::repo::tables::table_status;
@@ -22,12 +23,13 @@ struct HealthReport {
 }
 
 impl Route for Health {
-    const NAME: &'static str = "health";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { tables: ctx.tables()?, client: ctx.dynamodb().await? })
     }
 
-    async fn handle(&self, _req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, _req: Request) -> ApiResult<Reply> {
         let [auth, users, products, orders] = self.tables.all();
         let (a, u, p, o) = tokio::join!(
             table_status(&self.client, auth.1),

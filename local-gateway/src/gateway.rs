@@ -16,7 +16,7 @@ use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Service};
 use serde_json::{json, Map, Value};
-use shared::lambda::{DynEventHandler, DynRoute};
+use shared::route::{DynEventHandler, DynRoute};
 
 use crate::template::{AuthorizerSpec, CorsSpec, GatewayResponse, RouteSpec, Template};
 
@@ -329,7 +329,7 @@ fn evaluate_policy(output: &Value, method_arn: &str) -> Verdict {
 }
 
 /// IAM-style matching where `*` matches any run of characters and `?` one.
-fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {

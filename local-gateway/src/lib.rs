@@ -7,6 +7,7 @@
 
 pub mod dynamodb_local;
 pub mod gateway;
+pub mod iam;
 pub mod metrics;
 pub mod openapi;
 pub mod seed;
@@ -135,17 +136,20 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
 
     let mut routes = HashMap::new();
     let mut function_env = Env::default();
-    for (binary, builder) in functions::registry() {
+    for registered in functions::routes::REGISTRY {
+        let binary = registered.decl.name;
         let spec = template
             .functions
             .iter()
-            .find(|f| f.binary == *binary)
+            .find(|f| f.binary == binary)
             .ok_or_else(|| format!("binary {binary} has no function in template.yaml"))?;
         let env = function_environment(&spec.environment, &base_env, &options.env_overrides);
-        let route = builder(&InitContext::with_dynamodb(env.clone(), client.clone()))
+        let permissions = iam::Permissions::new(binary, region, spec.policy.clone());
+        let route = registered
+            .build(&InitContext::with_dynamodb(env.clone(), iam::restricted(&client, permissions)))
             .await
             .map_err(|e| format!("{}: {e}", spec.logical_id))?;
-        routes.insert(binary.to_string(), route);
+        routes.insert(binary.to_owned(), route);
         function_env = env;
     }
     let authorizer = match &template.authorizer {
@@ -153,8 +157,12 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         Some(spec) => {
             let function = template.function(&spec.function).ok_or("authorizer function missing")?;
             let env = function_environment(&function.environment, &base_env, &options.env_overrides);
-            let ctx = InitContext::with_dynamodb(env, client.clone());
-            let builder = functions::authorizer().ok_or("the template names an authorizer but none is registered")?;
+            let permissions = iam::Permissions::new(&function.binary, region, function.policy.clone());
+            let ctx = InitContext::with_dynamodb(env, iam::restricted(&client, permissions));
+            let (name, builder) = functions::routes::AUTHORIZER;
+            if name != function.binary {
+                return Err(format!("the template's authorizer is {}, the manifest's {name}", function.binary).into());
+            }
             Some(builder(&ctx).await.map_err(|e| format!("{}: {e}", spec.function))?)
         }
     };

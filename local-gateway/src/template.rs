@@ -20,6 +20,11 @@ pub enum TemplateError {
     Invalid(String),
 }
 
+/// The ARN a DynamoDB table of this local "account" has.
+pub fn table_arn(region: &str, table: &str) -> String {
+    format!("arn:aws:dynamodb:{region}:000000000000:table/{table}")
+}
+
 fn invalid(message: impl Into<String>) -> TemplateError {
     TemplateError::Invalid(message.into())
 }
@@ -100,12 +105,22 @@ pub struct TableSpec {
     pub ttl_attribute: Option<String>,
 }
 
-/// A function: its binary and environment.
+/// A function: its binary, environment and IAM policy statements.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
     pub logical_id: String,
     pub binary: String,
     pub environment: BTreeMap<String, String>,
+    /// The `Statement`s of its `Policies`, resources resolved to ARNs.
+    pub policy: Vec<PolicyStatement>,
+}
+
+/// One statement of a function's policy (`Effect`, `Action`, `Resource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyStatement {
+    pub allow: bool,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
 }
 
 /// The template, resolved for one local "stack".
@@ -166,11 +181,24 @@ impl Resolver<'_> {
         if let Some(value) = self.params.get(name) {
             return Some(value.clone());
         }
+        if let Some(table) = name.strip_suffix(".Arn") {
+            return self.table_arn(table);
+        }
         let resource = self.resources.get(name)?;
         if get(resource, "Type")?.as_str()? == "AWS::DynamoDB::Table" {
             return self.resolve(get(get(resource, "Properties")?, "TableName")?);
         }
         None
+    }
+
+    /// `arn:aws:dynamodb:<region>:<account>:table/<name>` of a table resource.
+    fn table_arn(&self, logical_id: &str) -> Option<String> {
+        let resource = self.resources.get(logical_id)?;
+        if get(resource, "Type")?.as_str()? != "AWS::DynamoDB::Table" {
+            return None;
+        }
+        let name = self.resolve(get(get(resource, "Properties")?, "TableName")?)?;
+        Some(table_arn(self.region, &name))
     }
 
     /// A scalar's value, or `None` for what only exists in AWS (`!GetAtt`, ...).
@@ -182,6 +210,7 @@ impl Resolver<'_> {
             Value::Tagged(tagged) => match (tag_name(tagged).as_str(), &tagged.value) {
                 ("Ref", Value::String(name)) => self.reference(name),
                 ("Sub", Value::String(text)) => Some(self.sub(text)),
+                ("GetAtt", Value::String(path)) => path.strip_suffix(".Arn").and_then(|id| self.table_arn(id)),
                 _ => None,
             },
             _ => None,
@@ -268,7 +297,8 @@ impl Template {
                             authorized: authorizer != Some("NONE"),
                         });
                     }
-                    functions.push(FunctionSpec { logical_id: id, binary, environment });
+                    let policy = policy_statements(&id, props, &resolver)?;
+                    functions.push(FunctionSpec { logical_id: id, binary, environment, policy });
                 }
                 "AWS::Serverless::Api" => api = Some((id, props.cloned().unwrap_or(Value::Null))),
                 "AWS::DynamoDB::Table" => {
@@ -339,6 +369,39 @@ fn api_authorizer(
 }
 
 /// A static header value in API Gateway mapping syntax (`"'value'"`), resolved.
+/// The statements of a function's inline `Policies` (SAM policy templates and
+/// managed policy names are not used by this template and are refused).
+fn policy_statements(
+    id: &str,
+    props: Option<&Value>,
+    resolver: &Resolver<'_>,
+) -> Result<Vec<PolicyStatement>, TemplateError> {
+    fn list(value: Option<&Value>) -> Vec<&Value> {
+        match value {
+            Some(Value::Sequence(items)) => items.iter().collect(),
+            Some(other) => vec![other],
+            None => Vec::new(),
+        }
+    }
+    let mut statements = Vec::new();
+    for policy in list(props.and_then(|p| get(p, "Policies"))) {
+        let Some(policy_statements) = get(policy, "Statement") else {
+            return Err(invalid(format!("{id}: only inline policies with a Statement are understood")));
+        };
+        for statement in list(Some(policy_statements)) {
+            let text = |value: &Value| {
+                resolver.resolve(value).ok_or_else(|| invalid(format!("{id}: cannot resolve {value:?} in a policy")))
+            };
+            statements.push(PolicyStatement {
+                allow: get(statement, "Effect").and_then(Value::as_str) == Some("Allow"),
+                actions: list(get(statement, "Action")).into_iter().map(text).collect::<Result<_, _>>()?,
+                resources: list(get(statement, "Resource")).into_iter().map(text).collect::<Result<_, _>>()?,
+            });
+        }
+    }
+    Ok(statements)
+}
+
 fn quoted(value: &Value, resolver: &Resolver<'_>) -> Option<String> {
     Some(resolver.resolve(value)?.trim_matches('\'').to_owned())
 }
@@ -455,6 +518,17 @@ mod tests {
         }
         let not_found = &template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"];
         assert!(not_found.headers.contains(&("Access-Control-Allow-Origin".to_owned(), "*".to_owned())));
+        let list_users = template.functions.iter().find(|f| f.binary == "users-list").expect("users-list");
+        assert_eq!(
+            list_users.policy,
+            [PolicyStatement {
+                allow: true,
+                actions: vec!["dynamodb:Query".into()],
+                resources: vec!["arn:aws:dynamodb:us-east-1:000000000000:table/local-users/index/by_username".into()],
+            }]
+        );
+        let login = template.functions.iter().find(|f| f.binary == "auth-login").expect("auth-login");
+        assert!(login.policy.iter().any(|s| s.resources == ["arn:aws:dynamodb:us-east-1:000000000000:table/local-auth"]));
     }
 
     #[test]

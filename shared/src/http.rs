@@ -10,7 +10,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::domain::Role;
 use crate::error::{json_response, ApiError, ApiResult, FieldError};
 
 /// Largest request body a handler accepts. API Gateway itself allows 10 MB; no
@@ -187,41 +186,6 @@ pub fn authorizer_field(req: &Request, key: &str) -> Option<String> {
     req.request_context_ref()?.authorizer()?.fields.get(key)?.as_str().map(str::to_owned)
 }
 
-/// Who is calling, as the authorizer established it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: String,
-    pub username: String,
-    pub role: Role,
-}
-
-impl Caller {
-    /// Reads the authorizer context that API Gateway (or the local gateway) put on
-    /// the request. Its absence means the route was deployed without the
-    /// authorizer, which we refuse rather than trust.
-    pub fn from_request(req: &Request) -> ApiResult<Self> {
-        let text = |key: &str| authorizer_field(req, key).filter(|s| !s.is_empty());
-        let missing = || ApiError::Unauthorized("authentication is required".into());
-        let user_id = text("user_id").ok_or_else(missing)?;
-        let username = text("username").ok_or_else(missing)?;
-        let role = text("role").and_then(|r| r.parse().ok()).ok_or_else(missing)?;
-        Ok(Self { user_id, username, role })
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// Refuses anyone but an admin with 403.
-    pub fn require_admin(&self) -> ApiResult<()> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("this action requires the admin role".into()))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,11 +262,5 @@ mod tests {
         assert_eq!(response.status(), 201);
         let body: Value = serde_json::from_str(response.body()).expect("json");
         assert_eq!(body, json!({"success": true, "data": {"id": "1"}, "message": "made"}));
-    }
-
-    #[test]
-    fn caller_is_unauthorized_without_authorizer_context() {
-        let err = Caller::from_request(&request(None, "")).unwrap_err();
-        assert_eq!(err.code(), "UNAUTHORIZED");
     }
 }

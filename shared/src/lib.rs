@@ -1,7 +1,9 @@
 //! Everything the functions share: configuration, the response envelope and
 //! errors, domain types, security primitives, DynamoDB repositories, tracing and
-//! the glue that runs a handler on Lambda.
+//! the glue between routes and their transports
+//! (`route`, `access`, `lambda`).
 
+pub mod access;
 pub mod clock;
 pub mod commerce;
 pub mod config;
@@ -13,9 +15,10 @@ pub mod lambda;
 pub mod metrics;
 pub mod password;
 pub mod repo;
+pub mod route;
 pub mod secret;
 pub mod telemetry;
 pub mod token;
 
 pub use error::{ApiError, ApiResult};
-pub use lambda::{InitContext, Route};
+pub use route::{InitContext, Route};

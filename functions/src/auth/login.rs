@@ -4,6 +4,7 @@
 
 use lambda_http::Request;
 use serde::Deserialize;
+use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::domain::Username;
@@ -39,7 +40,8 @@ fn bad_credentials() -> ApiError {
 }
 
 impl Route for Login {
-    const NAME: &'static str = "auth-login";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         let env = ctx.env();
         let throttle = LoginThrottle {
@@ -54,7 +56,7 @@ impl Route for Login {
         })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let body: LoginBody = json_body(&req)?;
         let username = Username::lookup_key(&body.username);
         if username.is_empty() || username.len() > 64 || body.password.expose().len() > MAX_PASSWORD_BYTES {

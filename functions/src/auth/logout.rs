@@ -3,6 +3,7 @@
 
 use lambda_http::Request;
 use serde_json::json;
+use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::http::{json_body, Reply};
@@ -17,12 +18,13 @@ pub struct Logout {
 }
 
 impl Route for Logout {
-    const NAME: &'static str = "auth-logout";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { auth: ctx.auth_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let body: RefreshTokenBody = json_body(&req)?;
         if let Some(hash) = refresh_token_hash(body.refresh_token.expose()) {
             self.auth.revoke_session_of(&hash, Now::read()).await?;

@@ -2,6 +2,7 @@
 //! working; presenting it again revokes the whole session.
 
 use lambda_http::Request;
+use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::http::{json_body, Reply};
@@ -19,12 +20,13 @@ pub struct Refresh {
 }
 
 impl Route for Refresh {
-    const NAME: &'static str = "auth-refresh";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await?, auth: ctx.auth_repo().await?, tokens: ctx.token_service()? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let body: RefreshTokenBody = json_body(&req)?;
         let invalid = || ApiError::Unauthorized("the refresh token is invalid, expired or revoked".into());
         let old_hash = refresh_token_hash(body.refresh_token.expose()).ok_or_else(invalid)?;

@@ -2,6 +2,7 @@
 //! `role` (or any other unknown field) in the body is ignored.
 
 use lambda_http::Request;
+use shared::access::Public;
 use shared::config::ConfigError;
 use shared::http::{json_body, Reply};
 use shared::repo::users::{UserView, UsersRepo};
@@ -14,12 +15,13 @@ pub struct Signup {
 }
 
 impl Route for Signup {
-    const NAME: &'static str = "auth-signup";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let user = json_body::<NewUserBody>(&req)?.parse(false)?.into_record().await?;
         self.users.create(&user).await?;
         tracing::info!(user_id = %user.id, "signed up");

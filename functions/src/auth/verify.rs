@@ -4,6 +4,7 @@
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::json;
+use shared::access::Public;
 use shared::config::ConfigError;
 use shared::http::{header_str, optional_json_body, Reply};
 use shared::secret::Secret;
@@ -20,12 +21,13 @@ pub struct Verify {
 }
 
 impl Route for Verify {
-    const NAME: &'static str = "auth-verify";
+    type Caller = Public;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { tokens: ctx.token_service()? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let from_body = optional_json_body::<VerifyBody>(&req)?.and_then(|b| b.token);
         let from_header = header_str(&req, "authorization").and_then(bearer_token).map(Secret::new);
         let token = from_body

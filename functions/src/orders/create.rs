@@ -15,11 +15,12 @@ use std::collections::HashMap;
 use http::{HeaderName, HeaderValue};
 use lambda_http::Request;
 use serde_json::{Map, Value};
+use shared::access::User;
 use shared::clock::Now;
 use shared::commerce::{order_request_hash, Cents, IdempotencyKey, ItemId, OrderStatus, Quantity};
 use shared::config::ConfigError;
 use shared::error::FieldError;
-use shared::http::{json_body, Caller, Reply};
+use shared::http::{json_body, Reply};
 use shared::repo::orders::{IdempotencyClaim, IdempotencyRecord, Order, OrderLine, OrdersRepo, PlaceOutcome};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
@@ -107,14 +108,13 @@ fn not_enough_stock(id: &str, name: &str) -> ApiError {
 }
 
 impl Route for CreateOrder {
-    const NAME: &'static str = "orders-create";
+    type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { orders: ctx.orders_repo().await?, products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let key = idempotency_key(&req)?;
         let lines = parse_lines(&json_body(&req)?)?;
         let request_hash = order_request_hash(&lines);

@@ -1,8 +1,9 @@
 //! `GET /orders/{id}`: the owner or an admin; anyone else gets 404.
 
 use lambda_http::Request;
+use shared::access::User;
 use shared::config::ConfigError;
-use shared::http::{path_param, Caller, Reply};
+use shared::http::{path_param, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiResult, InitContext, Route};
 
@@ -13,14 +14,13 @@ pub struct GetOrder {
 }
 
 impl Route for GetOrder {
-    const NAME: &'static str = "orders-get";
+    type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { orders: ctx.orders_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let order = visible_order(&self.orders, path_param(&req, "id")?, &caller).await?;
         Ok(Reply::ok(order))
     }

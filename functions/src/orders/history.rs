@@ -2,8 +2,9 @@
 //! first, paginated — a `Query` on the caller's key of `by_owner`.
 
 use lambda_http::Request;
+use shared::access::User;
 use shared::config::ConfigError;
-use shared::http::{Caller, PageRequest, Reply};
+use shared::http::{PageRequest, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiResult, InitContext, Route};
 
@@ -12,14 +13,13 @@ pub struct OrderHistory {
 }
 
 impl Route for OrderHistory {
-    const NAME: &'static str = "orders-history";
+    type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { orders: ctx.orders_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let page = PageRequest::from_request(&req)?;
         Ok(Reply::ok(self.orders.history_for(&caller.user_id, &page).await?))
     }

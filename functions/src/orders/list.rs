@@ -3,10 +3,11 @@
 //! `Query` on one user's key of `by_owner`, never a scan.
 
 use lambda_http::Request;
+use shared::access::User;
 use shared::commerce::{ItemId, OrderStatus};
 use shared::config::ConfigError;
 use shared::error::FieldError;
-use shared::http::{query_param, Caller, PageRequest, Reply};
+use shared::http::{query_param, PageRequest, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
@@ -15,14 +16,13 @@ pub struct ListOrders {
 }
 
 impl Route for ListOrders {
-    const NAME: &'static str = "orders-list";
+    type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { orders: ctx.orders_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let owner = match query_param(&req, "user_id") {
             None => caller.user_id.clone(),
             Some(_) if !caller.is_admin() => {

@@ -7,8 +7,8 @@ pub mod history;
 pub mod list;
 pub mod update;
 
+use shared::access::Caller;
 use shared::commerce::ItemId;
-use shared::http::Caller;
 use shared::repo::orders::{Order, OrdersRepo};
 use shared::ApiError;
 

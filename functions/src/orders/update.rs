@@ -8,10 +8,11 @@
 
 use lambda_http::Request;
 use serde_json::{Map, Value};
+use shared::access::User;
 use shared::clock::Now;
 use shared::commerce::OrderStatus;
 use shared::config::ConfigError;
-use shared::http::{json_body, path_param, Caller, Reply};
+use shared::http::{json_body, path_param, Reply};
 use shared::repo::orders::{OrdersRepo, TransitionOutcome};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
@@ -27,14 +28,13 @@ pub struct UpdateOrder {
 }
 
 impl Route for UpdateOrder {
-    const NAME: &'static str = "orders-update";
+    type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { orders: ctx.orders_repo().await?, products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let raw_id = path_param(&req, "id")?;
         let body: Map<String, Value> = json_body(&req)?;
         let to = OrderStatus::parse(body.get("status").unwrap_or(&Value::Null))

@@ -2,9 +2,10 @@
 
 use lambda_http::Request;
 use serde_json::{Map, Value};
+use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{json_body, Caller, Reply};
+use shared::http::{json_body, Reply};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiResult, InitContext, Route};
 
@@ -15,15 +16,13 @@ pub struct CreateProduct {
 }
 
 impl Route for CreateProduct {
-    const NAME: &'static str = "products-create";
+    type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        caller.require_admin()?;
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let new = parse_new(&json_body::<Map<String, Value>>(&req)?)?;
         let product = self.products.create(new, None, &Now::read().rfc3339()).await?;
         tracing::info!(product_id = %product.id, by = %caller.user_id, "product created");

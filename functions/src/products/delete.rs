@@ -2,8 +2,9 @@
 
 use lambda_http::Request;
 use serde_json::json;
+use shared::access::Admin;
 use shared::config::ConfigError;
-use shared::http::{path_param, Caller, Reply};
+use shared::http::{path_param, Reply};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
@@ -14,15 +15,13 @@ pub struct DeleteProduct {
 }
 
 impl Route for DeleteProduct {
-    const NAME: &'static str = "products-delete";
+    type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        caller.require_admin()?;
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         if !self.products.delete(id.as_str()).await? {
             return Err(ApiError::NotFound("no such product".into()));

@@ -1,6 +1,7 @@
 //! `GET /products/{id}` (public).
 
 use lambda_http::Request;
+use shared::access::Public;
 use shared::config::ConfigError;
 use shared::http::{path_param, Reply};
 use shared::repo::products::ProductsRepo;
@@ -13,13 +14,13 @@ pub struct GetProduct {
 }
 
 impl Route for GetProduct {
-    const NAME: &'static str = "products-get";
+    type Caller = Public;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         let product = self.products.get(id.as_str()).await?;
         Ok(Reply::ok(product.ok_or_else(|| ApiError::NotFound("no such product".into()))?))

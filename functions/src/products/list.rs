@@ -3,6 +3,7 @@
 //! (a filter on the query, so a page may be shorter than `limit`).
 
 use lambda_http::Request;
+use shared::access::Public;
 use shared::commerce::{Category, SearchTerm};
 use shared::config::ConfigError;
 use shared::error::FieldError;
@@ -15,13 +16,13 @@ pub struct ListProducts {
 }
 
 impl Route for ListProducts {
-    const NAME: &'static str = "products-list";
+    type Caller = Public;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
+    async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let page = PageRequest::from_request(&req)?;
         let mut problems = Vec::new();
         let mut filter = ProductFilter::default();

@@ -2,9 +2,10 @@
 
 use lambda_http::Request;
 use serde_json::{Map, Value};
+use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{json_body, path_param, Caller, Reply};
+use shared::http::{json_body, path_param, Reply};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
@@ -15,15 +16,13 @@ pub struct UpdateProduct {
 }
 
 impl Route for UpdateProduct {
-    const NAME: &'static str = "products-update";
+    type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { products: ctx.products_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        caller.require_admin()?;
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         let patch = parse_patch(&json_body::<Map<String, Value>>(&req)?)?;
         let product = self.products.update(id.as_str(), &patch, &Now::read().rfc3339()).await?;

@@ -1,8 +1,9 @@
 //! `POST /users` (admin): create a user with any role.
 
 use lambda_http::Request;
+use shared::access::Admin;
 use shared::config::ConfigError;
-use shared::http::{json_body, Caller, Reply};
+use shared::http::{json_body, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
@@ -13,14 +14,13 @@ pub struct CreateUser {
 }
 
 impl Route for CreateUser {
-    const NAME: &'static str = "users-create";
+    type Caller = Admin;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        caller.require_admin()?;
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let user = json_body::<NewUserBody>(&req)?.parse(true)?.into_record().await?;
         self.users.create(&user).await?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, role = %user.role, "user created");

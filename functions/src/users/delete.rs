@@ -4,9 +4,10 @@
 
 use lambda_http::Request;
 use serde_json::json;
+use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{path_param, Caller, Reply};
+use shared::http::{path_param, Reply};
 use shared::repo::auth::AuthRepo;
 use shared::repo::users::UsersRepo;
 use shared::token::refresh_ttl_secs;
@@ -21,7 +22,8 @@ pub struct DeleteUser {
 }
 
 impl Route for DeleteUser {
-    const NAME: &'static str = "users-delete";
+    type Caller = Admin;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self {
             users: ctx.users_repo().await?,
@@ -30,9 +32,7 @@ impl Route for DeleteUser {
         })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        caller.require_admin()?;
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = path_param(&req, "id")?;
         let user = existing_user(&self.users, id).await?;
         let now = Now::read();

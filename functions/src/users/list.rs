@@ -1,8 +1,9 @@
 //! `GET /users` (admin): every user, in username order, a page at a time.
 
 use lambda_http::Request;
+use shared::access::Admin;
 use shared::config::ConfigError;
-use shared::http::{Caller, Page, PageRequest, Reply};
+use shared::http::{Page, PageRequest, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
@@ -11,13 +12,13 @@ pub struct ListUsers {
 }
 
 impl Route for ListUsers {
-    const NAME: &'static str = "users-list";
+    type Caller = Admin;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        Caller::from_request(&req)?.require_admin()?;
+    async fn handle(&self, _caller: Admin, req: Request) -> ApiResult<Reply> {
         let page = PageRequest::from_request(&req)?;
         let (users, next_cursor) = self.users.list(page.limit, page.cursor.as_deref()).await?;
         Ok(Reply::ok(Page { items: users.iter().map(UserView::from).collect(), next_cursor }))

@@ -105,8 +105,6 @@ pub mod list;
 pub mod profile;
 pub mod update;
 
-use shared::http::Caller;
-
 /// `Some(None)` for an explicit `null`, `None` for an absent field.
 fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -129,15 +127,6 @@ pub struct UpdateUserBody {
     pub password: Option<Secret>,
     #[serde(default)]
     pub current_password: Option<Secret>,
-}
-
-/// Self or admin; anyone else is refused without revealing whether `id` exists.
-pub fn ensure_self_or_admin(caller: &Caller, id: &str) -> Result<(), ApiError> {
-    if caller.is_admin() || caller.user_id == id {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("you may only access your own account".into()))
-    }
 }
 
 /// A user by id, or 404. An id that cannot be one (too long for a DynamoDB

@@ -1,8 +1,9 @@
 //! `GET /users/profile`: the caller's own profile.
 
 use lambda_http::Request;
+use shared::access::User;
 use shared::config::ConfigError;
-use shared::http::{Caller, Reply};
+use shared::http::Reply;
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
@@ -13,13 +14,13 @@ pub struct Profile {
 }
 
 impl Route for Profile {
-    const NAME: &'static str = "users-profile";
+    type Caller = User;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self { users: ctx.users_repo().await? })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
+    async fn handle(&self, caller: User, _req: Request) -> ApiResult<Reply> {
         let user = existing_user(&self.users, &caller.user_id).await?;
         Ok(Reply::ok(UserView::from(&user)))
     }

@@ -4,17 +4,18 @@
 
 use lambda_http::Request;
 use serde_json::Value;
+use shared::access::SelfOrAdmin;
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::domain::{Email, FullName};
-use shared::http::{json_body, path_param, Caller, Reply};
+use shared::http::{json_body, Reply};
 use shared::password;
 use shared::repo::auth::{AuthRepo, LoginThrottle};
 use shared::repo::users::{UserUpdate, UserView, UsersRepo};
 use shared::token::refresh_ttl_secs;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
-use super::{ensure_self_or_admin, existing_user, parse_role, Problems, UpdateUserBody};
+use super::{existing_user, parse_role, Problems, UpdateUserBody};
 
 pub struct UpdateUser {
     users: UsersRepo,
@@ -24,7 +25,8 @@ pub struct UpdateUser {
 }
 
 impl Route for UpdateUser {
-    const NAME: &'static str = "users-update";
+    type Caller = SelfOrAdmin;
+
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
         Ok(Self {
             users: ctx.users_repo().await?,
@@ -34,15 +36,12 @@ impl Route for UpdateUser {
         })
     }
 
-    async fn handle(&self, req: Request) -> ApiResult<Reply> {
-        let caller = Caller::from_request(&req)?;
-        let id = path_param(&req, "id")?;
-        ensure_self_or_admin(&caller, id)?;
+    async fn handle(&self, access: SelfOrAdmin, req: Request) -> ApiResult<Reply> {
         let body: UpdateUserBody = json_body(&req)?;
-        if body.role.as_ref().is_some_and(|r| !r.is_null()) && !caller.is_admin() {
+        if body.role.as_ref().is_some_and(|r| !r.is_null()) && !access.caller.is_admin() {
             return Err(ApiError::Forbidden("only an admin can change roles".into()));
         }
-        let user = existing_user(&self.users, id).await?;
+        let user = existing_user(&self.users, &access.user_id).await?;
 
         let mut problems = Problems::default();
         let mut update = UserUpdate {
@@ -62,7 +61,7 @@ impl Route for UpdateUser {
         let new_password = body.password;
         if let Some(new) = &new_password {
             problems.check("password", password::check_policy(new.expose(), &user.username));
-            if caller.user_id == user.id && body.current_password.is_none() {
+            if access.is_self() && body.current_password.is_none() {
                 problems.check::<()>("current_password", Err("is required to change your own password".into()));
             }
         }
@@ -71,7 +70,7 @@ impl Route for UpdateUser {
         let now = Now::read();
         let mut also = Vec::new();
         if let Some(new) = new_password {
-            if caller.user_id == user.id {
+            if access.is_self() {
                 self.check_current_password(&user.username, &user.password_hash, body.current_password, now).await?;
             }
             update.password_hash = Some(password::hash(new).await?);
@@ -81,7 +80,7 @@ impl Route for UpdateUser {
             return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));
         }
         let updated = self.users.update(&user, &update, &now.rfc3339(), also).await?;
-        tracing::info!(user_id = %user.id, by = %caller.user_id, role_changed = update.role.is_some(),
+        tracing::info!(user_id = %user.id, by = %access.caller.user_id, role_changed = update.role.is_some(),
             password_changed = update.password_hash.is_some(), "user updated");
         Ok(Reply::ok(UserView::from(&updated)))
     }

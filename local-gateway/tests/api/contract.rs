@@ -1,5 +1,6 @@
-//! `openapi.yaml` against the template and the running gateway: the document
-//! names exactly the template's routes, with the same authorization, and the
+//! `openapi.yaml` against the template, the route declarations and the running
+//! gateway: the document names exactly the template's routes, with the same
+//! authorization (`security`) and the declared access (`x-access`), and the
 //! gateway serves it.
 
 use std::collections::BTreeMap;
@@ -57,7 +58,22 @@ fn openapi_routes_and_security_match_the_template() {
             route.method,
             route.path
         );
+        let decl = functions::routes::REGISTRY
+            .iter()
+            .map(|r| r.decl)
+            .find(|d| d.name == route.binary)
+            .unwrap_or_else(|| panic!("{} is not in the registry", route.binary));
+        assert_eq!(
+            operation["x-access"].as_str(),
+            Some(decl.access.as_str()),
+            "{} {}: openapi.yaml's x-access must be the declared access (functions/routes.toml)",
+            route.method,
+            route.path
+        );
         let responses = operation["responses"].as_object().expect("responses");
+        if matches!(decl.access, shared::access::AccessKind::Admin | shared::access::AccessKind::SelfOrAdmin) {
+            assert!(responses.contains_key("403"), "{} {} must document the role check's 403", route.method, route.path);
+        }
         assert!(responses.keys().any(|s| s.starts_with('2')), "{} {} documents no success", route.method, route.path);
         if route.authorized {
             assert!(

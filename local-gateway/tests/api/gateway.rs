@@ -124,7 +124,9 @@ async fn a_second_start_creates_nothing_and_keeps_data() {
 }
 
 /// Every function in the template has a binary and a registered handler, and
-/// every binary has a function: the template and the code cannot drift.
+/// every binary has a function: the template and the code cannot drift. Each
+/// binary runs the route of its own name, and each route's declared access is
+/// the template's authorization.
 #[test]
 fn template_functions_binaries_and_registry_agree() {
     let template = local_gateway::template::Template::load("local", "us-east-1").expect("template");
@@ -138,19 +140,42 @@ fn template_functions_binaries_and_registry_agree() {
     in_template.sort();
     assert_eq!(binaries, in_template, "functions/src/bin vs template.yaml functions");
 
-    let mut registered: Vec<String> = functions::registry().iter().map(|(name, _)| name.to_string()).collect();
-    if let Some(authorizer) = &template.authorizer {
-        assert!(functions::authorizer().is_some(), "authorizer {} is not registered", authorizer.binary);
-        registered.push(authorizer.binary.clone());
-    }
+    let registry = functions::routes::REGISTRY;
+    let mut registered: Vec<String> = registry.iter().map(|r| r.decl.name.to_owned()).collect();
+    let (authorizer_name, _) = functions::routes::AUTHORIZER;
+    assert_eq!(template.authorizer.as_ref().map(|a| a.binary.as_str()), Some(authorizer_name));
+    registered.push(authorizer_name.to_owned());
     registered.sort();
-    assert_eq!(registered, in_template, "functions::registry() vs template.yaml functions");
+    assert_eq!(registered, in_template, "functions::routes::REGISTRY vs template.yaml functions");
 
-    for route in &template.routes {
-        assert!(route.path.starts_with('/'), "{route:?}");
-        let bin = bin_dir.join(format!("{}.rs", route.binary));
+    for entry in registry {
+        let decl = entry.decl;
+        let bin = bin_dir.join(format!("{}.rs", decl.name));
         let source = std::fs::read_to_string(&bin).expect("binary source");
         assert!(source.lines().count() <= 5, "{} should stay a thin wrapper", bin.display());
+        let runs = format!("run::<{}>(&functions::routes::", (entry.handler)());
+        let constant = decl.name.replace('-', "_").to_ascii_uppercase();
+        assert!(
+            source.contains(&format!("{runs}{constant})")),
+            "{} must run {} as declared {}; it says:\n{source}",
+            bin.display(),
+            (entry.handler)(),
+            decl.name
+        );
+        let route = template
+            .routes
+            .iter()
+            .find(|r| r.binary == decl.name)
+            .unwrap_or_else(|| panic!("{} has no API event in template.yaml", decl.name));
+        assert_eq!((route.method.as_str(), route.path.as_str()), (decl.method, decl.path), "{}", decl.name);
+        assert_eq!(
+            route.authorized,
+            decl.access.needs_token(),
+            "{}: access {} but the template says authorized = {} (`Authorizer: NONE` means public)",
+            decl.name,
+            decl.access.as_str(),
+            route.authorized
+        );
     }
 }
 

@@ -1,0 +1,274 @@
+//! `functions/routes.toml`: the one declaration of every function.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+pub const PATH: &str = "functions/routes.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default, rename = "route")]
+    pub routes: Vec<Route>,
+    pub authorizer: Function,
+}
+
+/// What every function declares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    pub name: String,
+    pub handler: String,
+    pub summary: String,
+    #[serde(default)]
+    pub jwt_secret: bool,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Table (lower-case, as in `<Table>Table`) → DynamoDB actions, in the order written.
+    #[serde(default)]
+    pub dynamodb: toml::Table,
+}
+
+/// An HTTP route: a function with its method, path and access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub access: String,
+    pub handler: String,
+    pub summary: String,
+    #[serde(default)]
+    pub jwt_secret: bool,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub dynamodb: toml::Table,
+}
+
+impl Route {
+    pub fn function(&self) -> Function {
+        Function {
+            name: self.name.clone(),
+            handler: self.handler.clone(),
+            summary: self.summary.clone(),
+            jwt_secret: self.jwt_secret,
+            env: self.env.clone(),
+            dynamodb: self.dynamodb.clone(),
+        }
+    }
+}
+
+/// The access kinds and the `shared::access` type that asks for each.
+pub const ACCESS_KINDS: [(&str, &str); 4] =
+    [("public", "Public"), ("user", "User"), ("admin", "Admin"), ("self-or-admin", "SelfOrAdmin")];
+
+pub const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// DynamoDB actions a policy may grant (the ones IAM knows for items, queries and tables).
+pub const ACTIONS: [&str; 11] = [
+    "GetItem",
+    "BatchGetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+    "Query",
+    "Scan",
+    "DescribeTable",
+    "DescribeStream",
+];
+
+/// One grant: an action on a table, or on one (or every, `*`) of its indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub table: String,
+    pub action: String,
+    pub index: Option<String>,
+}
+
+impl Function {
+    /// The `dynamodb` grants, in the order written.
+    pub fn grants(&self) -> Result<Vec<Grant>, String> {
+        let mut grants = Vec::new();
+        for (table, actions) in &self.dynamodb {
+            let actions =
+                actions.as_array().ok_or_else(|| format!("{}: dynamodb.{table} must be a list", self.name))?;
+            for action in actions {
+                let text =
+                    action.as_str().ok_or_else(|| format!("{}: dynamodb.{table} holds a non-string", self.name))?;
+                let (action, index) = match text.split_once(':') {
+                    Some((action, index)) => (action, Some(index.to_owned())),
+                    None => (text, None),
+                };
+                if !ACTIONS.contains(&action) {
+                    return Err(format!(
+                        "{}: unknown DynamoDB action {action:?} (known: {})",
+                        self.name,
+                        ACTIONS.join(", ")
+                    ));
+                }
+                grants.push(Grant { table: table.clone(), action: action.to_owned(), index });
+            }
+        }
+        Ok(grants)
+    }
+}
+
+fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let manifest: Self = toml::from_str(text).map_err(|e| format!("{PATH}: {e}"))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    pub fn load(root: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(root.join(PATH)).map_err(|e| format!("{PATH}: {e}"))?;
+        Self::parse(&text)
+    }
+
+    /// Every function: the routes, then the authorizer.
+    pub fn functions(&self) -> Vec<Function> {
+        self.routes.iter().map(Route::function).chain([self.authorizer.clone()]).collect()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::BTreeSet::new();
+        let mut endpoints = std::collections::BTreeSet::new();
+        for function in self.functions() {
+            if !is_name(&function.name) {
+                return Err(format!("{PATH}: {:?} is not a function name (a-z, 0-9, '-')", function.name));
+            }
+            if !names.insert(function.name.clone()) {
+                return Err(format!("{PATH}: {} is declared twice", function.name));
+            }
+            if function
+                .handler
+                .split("::")
+                .any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
+                return Err(format!("{PATH}: {}: handler {:?} is not a Rust path", function.name, function.handler));
+            }
+            function.grants()?;
+            if let Some(key) = function
+                .env
+                .keys()
+                .find(|k| !k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            {
+                return Err(format!("{PATH}: {}: {key:?} is not an environment variable name", function.name));
+            }
+        }
+        for route in &self.routes {
+            if !METHODS.contains(&route.method.as_str()) {
+                return Err(format!(
+                    "{PATH}: {}: method {:?} is not one of {}",
+                    route.name,
+                    route.method,
+                    METHODS.join(", ")
+                ));
+            }
+            if !route.path.starts_with('/') || route.path.contains("//") || route.path.contains(char::is_whitespace) {
+                return Err(format!(
+                    "{PATH}: {}: path {:?} must start with '/' and hold no spaces",
+                    route.name, route.path
+                ));
+            }
+            if !ACCESS_KINDS.iter().any(|(kind, _)| *kind == route.access) {
+                return Err(format!(
+                    "{PATH}: {}: access {:?} is not one of public, user, admin, self-or-admin",
+                    route.name, route.access
+                ));
+            }
+            if route.access == "self-or-admin" && !route.path.split('/').any(|s| s == "{id}") {
+                return Err(format!(
+                    "{PATH}: {}: self-or-admin needs a path that names a user with {{id}}",
+                    route.name
+                ));
+            }
+            if !endpoints.insert((route.method.clone(), route.path.clone())) {
+                return Err(format!("{PATH}: {} {} is declared twice", route.method, route.path));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `users-get` → `UsersGet`.
+pub fn pascal(name: &str) -> String {
+    name.split(['-', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `users-get` → `USERS_GET`.
+pub fn constant(name: &str) -> String {
+    name.replace('-', "_").to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = r#"
+        [[route]]
+        name = "cart-get"
+        method = "GET"
+        path = "/cart"
+        access = "user"
+        handler = "cart::get::CartGet"
+        summary = "the caller's cart"
+        dynamodb = { carts = ["GetItem", "Query:by_owner"] }
+
+        [authorizer]
+        name = "authorizer"
+        handler = "authorizer::Authorizer"
+        summary = "REQUEST authorizer"
+        jwt_secret = true
+    "#;
+
+    #[test]
+    fn parses_routes_and_grants() {
+        let manifest = Manifest::parse(ONE).expect("parses");
+        assert_eq!(manifest.routes.len(), 1);
+        let grants = manifest.routes[0].function().grants().expect("grants");
+        assert_eq!(grants[1], Grant { table: "carts".into(), action: "Query".into(), index: Some("by_owner".into()) });
+        assert_eq!(manifest.functions().len(), 2);
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_deployed() {
+        let cases = [
+            (ONE.replace(r#"access = "user""#, r#"access = "owner""#), "access"),
+            (ONE.replace(r#""GetItem""#, r#""GetItems""#), "unknown DynamoDB action"),
+            (ONE.replace(r#"method = "GET""#, r#"method = "FETCH""#), "method"),
+            (ONE.replace(r#"path = "/cart""#, r#"path = "cart""#), "path"),
+            (ONE.replace(r#"name = "cart-get""#, r#"name = "Cart Get""#), "not a function name"),
+            (ONE.replace(r#"name = "cart-get""#, r#"name = "authorizer""#), "declared twice"),
+            (ONE.replace(r#"access = "user""#, r#"access = "self-or-admin""#), "names a user"),
+            (ONE.replace("summary = \"the caller's cart\"", "summary = \"x\"\ncolour = \"red\""), "unknown field"),
+        ];
+        for (text, expected) in cases {
+            let error = Manifest::parse(&text).expect_err(expected);
+            assert!(error.contains(expected), "{error:?} should mention {expected:?}");
+        }
+    }
+
+    #[test]
+    fn names_convert() {
+        assert_eq!(pascal("users-get"), "UsersGet");
+        assert_eq!(constant("users-get"), "USERS_GET");
+    }
+}
