@@ -9,8 +9,9 @@
 //! (for a transaction, each item's action on its table) against the ARN of the
 //! table or of the index a query reads.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -21,7 +22,7 @@ use aws_smithy_runtime_api::client::interceptors::context::Input;
 use crate::template::{table_arn, PolicyStatement};
 
 /// One permission a call needs: `dynamodb:<Action>` on a resource ARN.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Needed {
     pub action: String,
     pub resource: String,
@@ -145,9 +146,29 @@ impl Permissions {
     }
 }
 
+/// What each function's calls needed so far, allowed or not: lets a test
+/// compare a policy with what the code really does.
+#[derive(Debug, Default)]
+pub struct Usage(Mutex<BTreeMap<String, BTreeSet<Needed>>>);
+
+impl Usage {
+    fn record(&self, function: &str, needed: &[Needed]) {
+        let mut usage = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        usage.entry(function.to_owned()).or_default().extend(needed.iter().cloned());
+    }
+
+    /// Function name → every permission its calls needed.
+    pub fn snapshot(&self) -> BTreeMap<String, BTreeSet<Needed>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+}
+
 /// The interceptor that enforces a function's [`Permissions`].
 #[derive(Debug)]
-struct Enforce(Arc<Permissions>);
+struct Enforce {
+    permissions: Arc<Permissions>,
+    usage: Arc<Usage>,
+}
 
 impl Intercept for Enforce {
     fn name(&self) -> &'static str {
@@ -159,21 +180,28 @@ impl Intercept for Enforce {
         context: &BeforeSerializationInterceptorContextRef<'_>,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
-        let Some(needed) = self.0.needed(context.input()) else {
-            let message = format!("function {}: this DynamoDB operation is not emulated by the local IAM check", self.0.function);
+        let permissions = &self.permissions;
+        let Some(needed) = permissions.needed(context.input()) else {
+            let message = format!(
+                "function {}: this DynamoDB operation is not emulated by the local IAM check",
+                permissions.function
+            );
             tracing::error!("{message}");
             return Err(message.into());
         };
-        self.0.check(&needed).map_err(|denied| {
+        self.usage.record(&permissions.function, &needed);
+        permissions.check(&needed).map_err(|denied| {
             tracing::error!(error = %denied, "DynamoDB call refused");
             denied.into()
         })
     }
 }
 
-/// `client` restricted to what `permissions` allow (same connection pool).
-pub fn restricted(client: &Client, permissions: Permissions) -> Client {
-    let config = client.config().to_builder().interceptor(Enforce(Arc::new(permissions))).build();
+/// `client` restricted to what `permissions` allow (same connection pool);
+/// every call's needs are recorded in `usage`.
+pub fn restricted(client: &Client, permissions: Permissions, usage: Arc<Usage>) -> Client {
+    let enforce = Enforce { permissions: Arc::new(permissions), usage };
+    let config = client.config().to_builder().interceptor(enforce).build();
     Client::from_conf(config)
 }
 
@@ -213,8 +241,11 @@ mod tests {
         assert!(p.check(&get).is_ok());
         let other = needed(operation::get_item::GetItemInput::builder().table_name("users").build().expect("input"));
         let denied = p.check(&other).expect_err("another table");
-        assert!(denied.to_string().contains("dynamodb:GetItem on resource arn:aws:dynamodb:us-east-1:000000000000:table/users"));
-        let delete = needed(operation::delete_item::DeleteItemInput::builder().table_name("orders").build().expect("input"));
+        assert!(denied
+            .to_string()
+            .contains("dynamodb:GetItem on resource arn:aws:dynamodb:us-east-1:000000000000:table/users"));
+        let delete =
+            needed(operation::delete_item::DeleteItemInput::builder().table_name("orders").build().expect("input"));
         assert!(p.check(&delete).is_err(), "an action the policy does not name");
     }
 
@@ -229,7 +260,8 @@ mod tests {
 
     #[test]
     fn a_transaction_needs_each_items_action() {
-        let put = Put::builder().table_name("orders").item("pk", aws_sdk_dynamodb::types::AttributeValue::S("x".into()));
+        let put =
+            Put::builder().table_name("orders").item("pk", aws_sdk_dynamodb::types::AttributeValue::S("x".into()));
         let check = ConditionCheck::builder()
             .table_name("orders")
             .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("x".into()))
@@ -240,7 +272,10 @@ mod tests {
             .build()
             .expect("input");
         let needs = needed(input);
-        assert_eq!(needs.iter().map(|n| n.action.as_str()).collect::<Vec<_>>(), ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]);
+        assert_eq!(
+            needs.iter().map(|n| n.action.as_str()).collect::<Vec<_>>(),
+            ["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]
+        );
         let denied = permissions().check(&needs).expect_err("no ConditionCheckItem");
         assert!(denied.to_string().contains("ConditionCheckItem"));
     }

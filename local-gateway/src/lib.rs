@@ -84,6 +84,8 @@ pub struct RunningGateway {
     pub client: aws_sdk_dynamodb::Client,
     /// The environment the functions were built with (tables, secret, ...).
     pub function_env: Env,
+    /// What each function's DynamoDB calls needed (the local IAM check).
+    pub iam_usage: Arc<iam::Usage>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     database: Option<DynamoDbLocal>,
@@ -134,6 +136,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         tracing::info!(tables = ?created, "created tables from template.yaml");
     }
 
+    let iam_usage = Arc::new(iam::Usage::default());
     let mut routes = HashMap::new();
     let mut function_env = Env::default();
     for registered in functions::routes::REGISTRY {
@@ -146,7 +149,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         let env = function_environment(&spec.environment, &base_env, &options.env_overrides);
         let permissions = iam::Permissions::new(binary, region, spec.policy.clone());
         let route = registered
-            .build(&InitContext::with_dynamodb(env.clone(), iam::restricted(&client, permissions)))
+            .build(&InitContext::with_dynamodb(env.clone(), iam::restricted(&client, permissions, iam_usage.clone())))
             .await
             .map_err(|e| format!("{}: {e}", spec.logical_id))?;
         routes.insert(binary.to_owned(), route);
@@ -158,7 +161,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
             let function = template.function(&spec.function).ok_or("authorizer function missing")?;
             let env = function_environment(&function.environment, &base_env, &options.env_overrides);
             let permissions = iam::Permissions::new(&function.binary, region, function.policy.clone());
-            let ctx = InitContext::with_dynamodb(env, iam::restricted(&client, permissions));
+            let ctx = InitContext::with_dynamodb(env, iam::restricted(&client, permissions, iam_usage.clone()));
             let (name, builder) = functions::routes::AUTHORIZER;
             if name != function.binary {
                 return Err(format!("the template's authorizer is {}, the manifest's {name}", function.binary).into());
@@ -182,6 +185,7 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         dynamodb_endpoint: endpoint,
         client: setup_client,
         function_env,
+        iam_usage,
         shutdown,
         server,
         database,

@@ -528,7 +528,10 @@ mod tests {
             }]
         );
         let login = template.functions.iter().find(|f| f.binary == "auth-login").expect("auth-login");
-        assert!(login.policy.iter().any(|s| s.resources == ["arn:aws:dynamodb:us-east-1:000000000000:table/local-auth"]));
+        assert!(login
+            .policy
+            .iter()
+            .any(|s| s.resources == ["arn:aws:dynamodb:us-east-1:000000000000:table/local-auth"]));
     }
 
     #[test]

@@ -99,7 +99,7 @@ impl Request {
         let (caller, data) = match self.access.as_str() {
             "public" => ("_caller", format!("json!({{ \"route\": {:?} }})", self.name)),
             "self-or-admin" => {
-                ("caller", format!("json!({{ \"route\": {:?}, \"user_id\": caller.user_id }})", self.name))
+                ("access", format!("json!({{ \"route\": {:?}, \"user_id\": access.user_id }})", self.name))
             }
             _ => ("caller", format!("json!({{ \"route\": {:?}, \"user_id\": caller.user_id }})", self.name)),
         };

@@ -181,7 +181,8 @@ impl Route for CreateOrder {
             }
             PlaceOutcome::LineRejected(i) => {
                 let line = order.items.get(i).ok_or_else(|| ApiError::internal("bad line index"))?;
-                match self.products.get(&line.product_id).await? {
+                // Read as the order read it (BatchGetItem): the function needs no GetItem.
+                match self.products.get_many(&[&line.product_id]).await?.remove(&line.product_id) {
                     None => Err(ApiError::Validation(vec![unknown_product(i, &line.product_id)])),
                     Some(product) if product.price != line.unit_price => Err(ApiError::Conflict(format!(
                         "the price of product {} ({}) changed while ordering; review it and order again",

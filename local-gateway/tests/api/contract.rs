@@ -72,7 +72,12 @@ fn openapi_routes_and_security_match_the_template() {
         );
         let responses = operation["responses"].as_object().expect("responses");
         if matches!(decl.access, shared::access::AccessKind::Admin | shared::access::AccessKind::SelfOrAdmin) {
-            assert!(responses.contains_key("403"), "{} {} must document the role check's 403", route.method, route.path);
+            assert!(
+                responses.contains_key("403"),
+                "{} {} must document the role check's 403",
+                route.method,
+                route.path
+            );
         }
         assert!(responses.keys().any(|s| s.starts_with('2')), "{} {} documents no success", route.method, route.path);
         if route.authorized {

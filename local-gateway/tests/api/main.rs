@@ -10,6 +10,7 @@ mod contract;
 mod gateway;
 mod hardening;
 mod health;
+mod iam;
 mod operability;
 mod orders;
 mod products;

@@ -1,0 +1,143 @@
+//! Least privilege, both ways: the local gateway refuses a DynamoDB call a
+//! function's template policy does not allow (as IAM does on AWS), and a tour
+//! through every route's DynamoDB paths uses every action each policy grants —
+//! so a policy is exactly what its function's code performs.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use local_gateway::iam::{Needed, Permissions, Usage};
+use local_gateway::template::{table_arn, PolicyStatement};
+use serde_json::json;
+use shared::domain::Role;
+
+use crate::helpers::{shared_dynamodb, spawn_app, unique_stack, TestApp};
+
+#[tokio::test]
+async fn a_call_outside_the_policy_is_refused_before_it_reaches_dynamodb() {
+    let env = shared::config::Env::from_pairs([("DYNAMODB_ENDPOINT", shared_dynamodb()), ("AWS_REGION", "us-east-1")]);
+    let client = shared::db::client(&env).await.expect("client");
+    let table = format!("{}-users", unique_stack());
+    let policy = vec![PolicyStatement {
+        allow: true,
+        actions: vec!["dynamodb:GetItem".into()],
+        resources: vec![table_arn("us-east-1", &table)],
+    }];
+    let usage = Arc::new(Usage::default());
+    let restricted =
+        local_gateway::iam::restricted(&client, Permissions::new("users-get", "us-east-1", policy), usage.clone());
+    let key = aws_sdk_dynamodb::types::AttributeValue::S("USER#1".into());
+
+    let put = restricted.put_item().table_name(&table).item("pk", key.clone()).send().await;
+
+    let error = put.expect_err("PutItem is not in the policy");
+    let chain = shared::error::ErrorChain(&error).to_string();
+    assert!(chain.contains("AccessDeniedException") && chain.contains("dynamodb:PutItem"), "{chain}");
+    assert!(chain.contains(&format!("table/{table}")), "{chain}");
+    // Allowed calls go through to DynamoDB (which answers that the table does not exist).
+    let get = restricted.get_item().table_name(&table).key("pk", key).send().await;
+    let chain = shared::error::ErrorChain(&get.expect_err("no such table")).to_string();
+    assert!(!chain.contains("AccessDenied"), "{chain}");
+    let used: Vec<String> = usage.snapshot()["users-get"].iter().map(|n| n.action.clone()).collect();
+    assert_eq!(used, ["dynamodb:GetItem", "dynamodb:PutItem"]);
+}
+
+/// Walks every route through the DynamoDB paths its code has: successes,
+/// failures that write (failed logins, refresh reuse), transactions with and
+/// without the admin counter, cancellations that restock.
+async fn tour(app: &TestApp) {
+    let admin = app.user_session("boss", Role::Admin).await;
+    app.get("/health", None).await.assert_ok(200);
+
+    // auth: signup, failed logins (a new window, then a count), success, refresh, reuse, verify, logout
+    let signup = json!({"username": "tourist", "password": "a long tour password"});
+    app.post("/auth/signup", &signup, None).await.assert_ok(201);
+    app.login("tourist", "wrong password 1").await.assert_error(401, "UNAUTHORIZED");
+    app.login("tourist", "wrong password 2").await.assert_error(401, "UNAUTHORIZED");
+    let tourist = app.session("tourist", "a long tour password").await;
+    let rotated = app.refresh(&tourist.refresh).await;
+    let new_refresh = rotated.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
+    app.refresh(&tourist.refresh).await.assert_error(401, "UNAUTHORIZED");
+    app.post("/auth/verify", &json!({"token": tourist.access}), None).await.assert_ok(200);
+    app.post("/auth/logout", &json!({"refresh_token": new_refresh}), None).await.assert_ok(200);
+    let tourist = app.session("tourist", "a long tour password").await;
+
+    // users: list, create (an admin moves the admin counter), profile, get,
+    // update (a wrong current password is counted; a password change revokes), delete
+    app.get("/users", Some(&admin.access)).await.assert_ok(200);
+    let body = json!({"username": "deputy", "password": "deputy password 1", "role": "admin"});
+    let deputy =
+        app.post("/users", &body, Some(&admin.access)).await.assert_ok(201)["id"].as_str().expect("id").to_owned();
+    app.get("/users/profile", Some(&tourist.access)).await.assert_ok(200);
+    let own = format!("/users/{}", tourist.user_id);
+    app.get(&own, Some(&tourist.access)).await.assert_ok(200);
+    let wrong = json!({"password": "a new tour password", "current_password": "not it"});
+    app.put(&own, &wrong, Some(&tourist.access)).await.assert_error(422, "VALIDATION_FAILED");
+    let change = json!({"password": "a new tour password", "current_password": "a long tour password"});
+    app.put(&own, &change, Some(&tourist.access)).await.assert_ok(200);
+    app.delete(&format!("/users/{deputy}"), Some(&admin.access)).await.assert_ok(200);
+
+    // products: the catalogue both ways, and every admin write
+    let mug = app.create_product(&admin.access, "Tour mug", 1_200, 10, "kitchen").await;
+    app.get("/products", None).await.assert_ok(200);
+    app.get("/products?category=kitchen&q=mug", None).await.assert_ok(200);
+    app.get(&format!("/products/{mug}"), None).await.assert_ok(200);
+    app.put(&format!("/products/{mug}"), &json!({"stock": 20}), Some(&admin.access)).await.assert_ok(200);
+    let spare = app.create_product(&admin.access, "Spare", 100, 1, "misc").await;
+    app.delete(&format!("/products/{spare}"), Some(&admin.access)).await.assert_ok(200);
+
+    // orders: placed with a key (and replayed), refused for stock (which reads the product), listed, read, paid and cancelled (restock)
+    let tourist = app.session("tourist", "a new tour password").await;
+    let order = json!({"items": [{"product_id": mug, "quantity": 2}]});
+    let key = [("Idempotency-Key", "tour-1")];
+    let placed = app.post_with_headers("/orders", &order, Some(&tourist.access), &key).await;
+    let order_id = placed.assert_ok(201)["id"].as_str().expect("id").to_owned();
+    app.post_with_headers("/orders", &order, Some(&tourist.access), &key).await.assert_ok(201);
+    let too_many = json!({"items": [{"product_id": mug, "quantity": 19}]});
+    app.post("/orders", &too_many, Some(&tourist.access)).await.assert_error(409, "CONFLICT");
+    app.get("/orders", Some(&tourist.access)).await.assert_ok(200);
+    app.get("/orders/history", Some(&tourist.access)).await.assert_ok(200);
+    app.get(&format!("/orders/{order_id}"), Some(&tourist.access)).await.assert_ok(200);
+    app.put(&format!("/orders/{order_id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+    app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
+        .await
+        .assert_ok(200);
+}
+
+#[tokio::test]
+async fn every_policy_grants_exactly_what_its_function_uses() {
+    let app = spawn_app().await;
+
+    tour(&app).await;
+
+    let usage = app.gateway.iam_usage.snapshot();
+    let mut unused = Vec::new();
+    for function in &app.gateway.template.functions {
+        let used: BTreeSet<Needed> = usage.get(&function.binary).cloned().unwrap_or_default();
+        let permissions = Permissions::new(&function.binary, "us-east-1", function.policy.clone());
+        let denied: Vec<_> = used.iter().filter(|n| !permissions.allows(n)).collect();
+        assert!(denied.is_empty(), "{}: calls outside its policy: {denied:?}", function.binary);
+        for statement in &function.policy {
+            for action in &statement.actions {
+                for resource in &statement.resources {
+                    let single = Permissions::new(
+                        &function.binary,
+                        "us-east-1",
+                        vec![PolicyStatement {
+                            allow: true,
+                            actions: vec![action.clone()],
+                            resources: vec![resource.clone()],
+                        }],
+                    );
+                    if !used.iter().any(|n| single.allows(n)) {
+                        unused.push(format!("{}: {action} on {resource}", function.binary));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "granted but never used (remove from functions/routes.toml, or extend the tour): {unused:#?}"
+    );
+}
