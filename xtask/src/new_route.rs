@@ -381,6 +381,7 @@ mod tests {
             "functions/src/lib.rs",
             "local-gateway/tests/api/main.rs",
             "functions/src/users/mod.rs",
+            "functions/Cargo.toml",
         ] {
             let to = dir.join(file);
             std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
