@@ -5,8 +5,7 @@
 
 use serde_json::json;
 use shared::clock::Now;
-use shared::commerce::{Category, Cents, Description, ProductName, Stock};
-use shared::domain::Role;
+use shared::domain::{Category, Cents, Description, ProductName, Role, Stock};
 use shared::password;
 use shared::repo::products::NewProduct;
 use shared::repo::users::UserRecord;

@@ -3,7 +3,6 @@
 //! the glue that runs a handler on Lambda.
 
 pub mod clock;
-pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod domain;

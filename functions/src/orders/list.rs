@@ -3,8 +3,8 @@
 //! `Query` on one user's key of `by_owner`, never a scan.
 
 use lambda_http::Request;
-use shared::commerce::{ItemId, OrderStatus};
 use shared::config::ConfigError;
+use shared::domain::{ItemId, OrderStatus};
 use shared::error::FieldError;
 use shared::http::{query_param, Caller, PageRequest, Reply};
 use shared::repo::orders::OrdersRepo;

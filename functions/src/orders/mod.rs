@@ -7,7 +7,7 @@ pub mod history;
 pub mod list;
 pub mod update;
 
-use shared::commerce::ItemId;
+use shared::domain::ItemId;
 use shared::http::Caller;
 use shared::repo::orders::{Order, OrdersRepo};
 use shared::ApiError;

@@ -9,8 +9,8 @@
 use lambda_http::Request;
 use serde_json::{Map, Value};
 use shared::clock::Now;
-use shared::commerce::OrderStatus;
 use shared::config::ConfigError;
+use shared::domain::OrderStatus;
 use shared::http::{json_body, path_param, Caller, Reply};
 use shared::repo::orders::{OrdersRepo, TransitionOutcome};
 use shared::repo::products::ProductsRepo;

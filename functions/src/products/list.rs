@@ -3,8 +3,8 @@
 //! (a filter on the query, so a page may be shorter than `limit`).
 
 use lambda_http::Request;
-use shared::commerce::{Category, SearchTerm};
 use shared::config::ConfigError;
+use shared::domain::{Category, SearchTerm};
 use shared::error::FieldError;
 use shared::http::{query_param, PageRequest, Reply};
 use shared::repo::products::{ProductFilter, ProductsRepo};

@@ -12,7 +12,7 @@ pub mod list;
 pub mod update;
 
 use serde_json::{Map, Value};
-use shared::commerce::{Category, Cents, Description, ItemId, ProductName, Stock};
+use shared::domain::{Category, Cents, Description, ItemId, ProductName, Stock};
 use shared::repo::products::{NewProduct, ProductPatch};
 use shared::ApiError;
 

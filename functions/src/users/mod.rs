@@ -147,6 +147,6 @@ pub async fn existing_user(
     id: &str,
 ) -> Result<shared::repo::users::UserRecord, ApiError> {
     let not_found = || ApiError::NotFound("no such user".into());
-    let id = shared::commerce::ItemId::parse_str(id).map_err(|_| not_found())?;
+    let id = shared::domain::ItemId::parse_str(id).map_err(|_| not_found())?;
     users.get(id.as_str()).await?.ok_or_else(not_found)
 }

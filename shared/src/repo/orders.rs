@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::commerce::{IdempotencyKey, OrderStatus};
 use crate::db::{cancellation_codes, db_error};
+use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::error::ApiError;
 use crate::http::{Page, PageRequest};
 use crate::repo::cursor;

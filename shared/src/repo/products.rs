@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::commerce::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 use crate::db::{db_error, error_code};
+use crate::domain::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 use crate::error::ApiError;
 use crate::http::{Page, PageRequest};
 use crate::repo::cursor;
