@@ -4,9 +4,9 @@ use lambda_http::Request;
 use shared::config::ConfigError;
 use shared::http::{path_param, Reply};
 use shared::repo::products::ProductsRepo;
-use shared::{ApiError, ApiResult, InitContext, Route};
+use shared::{ApiResult, InitContext, Route};
 
-use super::product_id;
+use super::{no_such_product, product_id};
 
 pub struct GetProduct {
     products: ProductsRepo,
@@ -22,6 +22,6 @@ impl Route for GetProduct {
     async fn handle(&self, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         let product = self.products.get(id.as_str()).await?;
-        Ok(Reply::ok(product.ok_or_else(|| ApiError::NotFound("no such product".into()))?))
+        Ok(Reply::ok(product.ok_or_else(no_such_product)?))
     }
 }

@@ -61,7 +61,12 @@ pub fn parse_patch(body: &Map<String, Value>) -> Result<ProductPatch, ApiError> 
     Ok(patch)
 }
 
+/// The 404 of a product that does not exist (or whose id cannot exist).
+pub fn no_such_product() -> ApiError {
+    ApiError::NotFound("no such product".into())
+}
+
 /// The `{id}` of a product path; an id that cannot exist is simply not found.
 pub fn product_id(raw: &str) -> Result<ItemId, ApiError> {
-    ItemId::parse_str(raw).map_err(|_| ApiError::NotFound("no such product".into()))
+    ItemId::parse_str(raw).map_err(|_| no_such_product())
 }
