@@ -3,7 +3,7 @@
 
 use lambda_http::Request;
 use shared::config::ConfigError;
-use shared::http::{Caller, PageRequest, Reply};
+use shared::http::{page_request, Caller, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiResult, InitContext, Route};
 
@@ -20,7 +20,7 @@ impl Route for OrderHistory {
 
     async fn handle(&self, req: Request) -> ApiResult<Reply> {
         let caller = Caller::from_request(&req)?;
-        let page = PageRequest::from_request(&req)?;
+        let page = page_request(&req)?;
         Ok(Reply::ok(self.orders.history_for(&caller.user_id, &page).await?))
     }
 }

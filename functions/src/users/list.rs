@@ -2,7 +2,7 @@
 
 use lambda_http::Request;
 use shared::config::ConfigError;
-use shared::http::{Caller, Page, PageRequest, Reply};
+use shared::http::{page_request, Caller, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
@@ -18,8 +18,8 @@ impl Route for ListUsers {
 
     async fn handle(&self, req: Request) -> ApiResult<Reply> {
         Caller::from_request(&req)?.require_admin()?;
-        let page = PageRequest::from_request(&req)?;
-        let (users, next_cursor) = self.users.list(page.limit, page.cursor.as_deref()).await?;
-        Ok(Reply::ok(Page { items: users.iter().map(UserView::from).collect(), next_cursor }))
+        let page = page_request(&req)?;
+        let users = self.users.list(&page).await?;
+        Ok(Reply::ok(users.map(|user| UserView::from(&user))))
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cursor;
 pub mod item;
 pub mod orders;
+pub mod page;
 pub mod products;
 pub mod tables;
 pub mod users;

@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::db::{cancellation_codes, db_error};
 use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::error::ApiError;
-use crate::http::{Page, PageRequest};
 use crate::repo::cursor;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::page::{Page, PageRequest};
 use crate::repo::products::product_key;
 
 const BY_OWNER: &str = "by_owner";

@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::db::{db_error, error_code};
 use crate::domain::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 use crate::error::ApiError;
-use crate::http::{Page, PageRequest};
 use crate::repo::cursor;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_s, s, Item};
+use crate::repo::page::{Page, PageRequest};
 
 pub(crate) const LIST_PK: &str = "PRODUCT";
 const BY_NAME: &str = "by_name";

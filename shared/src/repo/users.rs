@@ -9,6 +9,7 @@ use crate::db::{cancellation_codes, db_error};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::repo::item::{get_by_pk, get_s, n, opt_s, put_opt_s, s, Item};
+use crate::repo::page::{Page, PageRequest};
 
 /// A user as stored, credentials included. Never serialised to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,10 +320,12 @@ impl UsersRepo {
     }
 
     /// One page of users in username order.
-    pub async fn list(&self, limit: u16, cursor: Option<&str>) -> Result<(Vec<UserRecord>, Option<String>), ApiError> {
+    pub async fn list(&self, page: &PageRequest) -> Result<Page<UserRecord>, ApiError> {
         use crate::repo::cursor;
         const SCOPE: &str = "users";
-        let start = cursor
+        let start = page
+            .cursor
+            .as_deref()
             .map(|c| cursor::decode(c, SCOPE, &["pk", "list_pk", "list_sk"], &[("list_pk", LIST_PK)]))
             .transpose()?;
         let out = self
@@ -332,12 +335,12 @@ impl UsersRepo {
             .index_name("by_username")
             .key_condition_expression("list_pk = :pk")
             .expression_attribute_values(":pk", s(LIST_PK))
-            .limit(i32::from(limit))
+            .limit(i32::from(page.limit))
             .set_exclusive_start_key(start)
             .send()
             .await
             .map_err(db_error)?;
-        let users = out.items().iter().map(UserRecord::from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok((users, cursor::next(SCOPE, out.last_evaluated_key())))
+        let items = out.items().iter().map(UserRecord::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor: cursor::next(SCOPE, out.last_evaluated_key()) })
     }
 }
