@@ -6,9 +6,10 @@ use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteIte
 use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
-use crate::db::{cancellation_codes, db_error, error_code};
+use crate::db::{db_error, error_code};
 use crate::error::ApiError;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, s, Item};
+use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
     format!("RT#{hash}")
@@ -77,7 +78,7 @@ impl AuthRepo {
             .table_name(&self.table)
             .set_item(Some(item))
             .set_condition_expression(condition.map(str::to_owned));
-        Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
+        Ok(transact::put(put.build().map_err(ApiError::internal)?))
     }
 
     fn token_item(
@@ -116,14 +117,15 @@ impl AuthRepo {
         ]
         .into();
         let token = self.token_item(token_hash, user_id, &family_id, now.unix_millis(), expires_at);
-        self.client
-            .transact_write_items()
-            .transact_items(self.put(family, Some("attribute_not_exists(pk)"))?)
-            .transact_items(self.put(token, Some("attribute_not_exists(pk)"))?)
-            .send()
-            .await
-            .map_err(db_error)?;
-        Ok(family_id)
+        let items = vec![
+            self.put(family, Some("attribute_not_exists(pk)"))?,
+            self.put(token, Some("attribute_not_exists(pk)"))?,
+        ];
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(family_id),
+            // Fresh random keys: a failed condition is a fault, not an outcome.
+            Err(cancelled) => Err(ApiError::internal(cancelled)),
+        }
     }
 
     async fn get_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, ApiError> {
@@ -191,34 +193,30 @@ impl AuthRepo {
             .map_err(ApiError::internal)?;
         let new_token =
             self.token_item(new_hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(retire).build())
-            .transact_items(TransactWriteItem::builder().update(extend_family).build())
-            .transact_items(TransactWriteItem::builder().condition_check(not_revoked_since).build())
-            .transact_items(self.put(new_token, Some("attribute_not_exists(pk)"))?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Ok(old.user_id)),
-            Err(err) => match cancellation_codes(&err) {
-                Some(codes) => {
-                    let failed = |i: usize| {
-                        codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict")
-                    };
-                    if failed(0) {
-                        // Someone rotated this token first: it is a replay now.
-                        self.revoke_family(&old.family_id, now).await?;
-                        Ok(Err(RefreshRefusal::Reused))
-                    } else if failed(1) || failed(2) {
-                        Ok(Err(RefreshRefusal::Revoked))
-                    } else {
-                        Err(db_error(err))
-                    }
-                }
-                None => Err(db_error(err)),
-            },
+        let items = vec![
+            transact::update(retire),
+            transact::update(extend_family),
+            transact::check(not_revoked_since),
+            self.put(new_token, Some("attribute_not_exists(pk)"))?,
+        ];
+        // Never retried. A conflict on the old token means another rotation of
+        // this very token is in flight: like a failed condition, that is the
+        // reuse signal, decided at once. A retry would only delay the verdict,
+        // or, where the other rotation was cancelled as well, let this one win
+        // a race that is a replay all the same. A conflict on the session or on
+        // the user's revocation marker means a revocation is in flight: refused,
+        // as a failed condition there would be.
+        let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
+            return Ok(Ok(old.user_id));
+        };
+        if cancelled.failed_or_conflicted(0) {
+            // Someone rotated this token first: it is a replay now.
+            self.revoke_family(&old.family_id, now).await?;
+            Ok(Err(RefreshRefusal::Reused))
+        } else if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
+            Ok(Err(RefreshRefusal::Revoked))
+        } else {
+            Err(ApiError::internal(cancelled))
         }
     }
 

@@ -8,4 +8,5 @@ pub mod orders;
 pub mod page;
 pub mod products;
 pub mod tables;
+pub mod transact;
 pub mod users;

@@ -2,26 +2,22 @@
 //! the stock moves on the products table that go in the same transactions.
 //! Key design: docs/dynamodb.md.
 
-use std::time::Duration;
-
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::db::{cancellation_codes, db_error};
+use crate::db::db_error;
 use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::error::ApiError;
 use crate::repo::cursor;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::page::{Page, PageRequest};
 use crate::repo::products::product_key;
+use crate::repo::transact::{self, transact, Retry};
 
 const BY_OWNER: &str = "by_owner";
 /// How long a retry with the same `Idempotency-Key` replays the first answer.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
-/// Attempts of a transaction that lost a race (`TransactionConflict`) before
-/// the client is told to retry.
-const TRANSACTION_ATTEMPTS: u32 = 8;
 /// At most this many index reads per page when a `?status=` filter thins them out.
 const MAX_FILTERED_READS: usize = 4;
 
@@ -210,21 +206,6 @@ impl StatusChange {
     }
 }
 
-fn write(put: Put) -> TransactWriteItem {
-    TransactWriteItem::builder().put(put).build()
-}
-
-fn update(update: Update) -> TransactWriteItem {
-    TransactWriteItem::builder().update(update).build()
-}
-
-/// A short, growing, jittered pause before retrying a conflicted transaction.
-async fn backoff(attempt: u32) {
-    let mut byte = [0u8; 1];
-    let jitter = getrandom::fill(&mut byte).map(|_| u64::from(byte[0]) % 20).unwrap_or(7);
-    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
-}
-
 #[derive(Clone)]
 pub struct OrdersRepo {
     client: Client,
@@ -292,7 +273,7 @@ impl OrdersRepo {
             .set_item(Some(created.to_item(&order.user_id)))
             .build()
             .map_err(ApiError::internal)?;
-        let mut items = vec![write(put_order), write(put_change)];
+        let mut items = vec![transact::put(put_order), transact::put(put_change)];
         let key_index = match &claim {
             Some(claim) => {
                 let response = serde_json::to_string(order).map_err(ApiError::internal)?;
@@ -308,7 +289,7 @@ impl OrdersRepo {
                     .expression_attribute_values(":now", n(now_unix))
                     .build()
                     .map_err(ApiError::internal)?;
-                items.push(write(put_key));
+                items.push(transact::put(put_key));
                 Some(items.len() - 1)
             }
             None => None,
@@ -324,32 +305,25 @@ impl OrdersRepo {
                 .expression_attribute_values(":price", n(line.unit_price))
                 .build()
                 .map_err(ApiError::internal)?;
-            items.push(update(decrement));
+            items.push(transact::update(decrement));
         }
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let Err(err) = result else { return Ok(PlaceOutcome::Placed) };
-            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if key_index.is_some_and(failed) {
-                return Ok(PlaceOutcome::KeyTaken);
-            }
-            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
-                return Ok(PlaceOutcome::LineRejected(line - first_line));
-            }
-            if failed(0) {
-                return Err(ApiError::internal("order id collision"));
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") {
-                return Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()));
-            }
-            return Err(db_error(err));
+        let lines = first_line..items.len();
+        let Err(cancelled) = transact(&self.client, items, Retry::OnConflict).await? else {
+            return Ok(PlaceOutcome::Placed);
+        };
+        if key_index.is_some_and(|i| cancelled.condition_failed(i)) {
+            return Ok(PlaceOutcome::KeyTaken);
         }
-        Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
+        if let Some(line) = cancelled.first_condition_failed(lines) {
+            return Ok(PlaceOutcome::LineRejected(line - first_line));
+        }
+        if cancelled.condition_failed(0) {
+            return Err(ApiError::internal("order id collision"));
+        }
+        if cancelled.conflicted() {
+            return Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()));
+        }
+        Err(ApiError::internal(cancelled))
     }
 
     /// Moves an order from `order.status` to `to` in one transaction with its
@@ -387,7 +361,7 @@ impl OrdersRepo {
             .set_item(Some(change.to_item(&order.user_id)))
             .build()
             .map_err(ApiError::internal)?;
-        let mut items = vec![update(set_status), write(put_change)];
+        let mut items = vec![transact::update(set_status), transact::put(put_change)];
         let first_line = items.len();
         for (product_id, quantity) in restock {
             let increment = Update::builder()
@@ -399,34 +373,26 @@ impl OrdersRepo {
                 .expression_attribute_values(":qty", n(*quantity))
                 .build()
                 .map_err(ApiError::internal)?;
-            items.push(update(increment));
+            items.push(transact::update(increment));
         }
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let Err(err) = result else {
-                let mut changed = order.clone();
-                changed.status = to;
-                changed.updated_at = now.to_owned();
-                return Ok(TransitionOutcome::Changed(changed));
-            };
-            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if failed(0) {
-                return Ok(TransitionOutcome::StatusMoved);
-            }
-            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
-                return Ok(TransitionOutcome::ProductGone(line - first_line));
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") {
-                return Ok(TransitionOutcome::StatusMoved);
-            }
-            return Err(db_error(err));
+        let lines = first_line..items.len();
+        let Err(cancelled) = transact(&self.client, items, Retry::OnConflict).await? else {
+            let mut changed = order.clone();
+            changed.status = to;
+            changed.updated_at = now.to_owned();
+            return Ok(TransitionOutcome::Changed(changed));
+        };
+        if cancelled.condition_failed(0) {
+            return Ok(TransitionOutcome::StatusMoved);
         }
-        Ok(TransitionOutcome::StatusMoved)
+        if let Some(line) = cancelled.first_condition_failed(lines) {
+            return Ok(TransitionOutcome::ProductGone(line - first_line));
+        }
+        if cancelled.conflicted() {
+            // Still losing races after every retry: someone else is changing it.
+            return Ok(TransitionOutcome::StatusMoved);
+        }
+        Err(ApiError::internal(cancelled))
     }
 
     /// One page of a user's orders, newest first: a `Query` on `by_owner`.

@@ -5,11 +5,12 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::db::{cancellation_codes, db_error};
+use crate::db::db_error;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::repo::item::{get_by_pk, get_s, n, opt_s, put_opt_s, s, Item};
 use crate::repo::page::{Page, PageRequest};
+use crate::repo::transact::{self, transact, Cancelled, Retry};
 
 /// A user as stored, credentials included. Never serialised to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +113,7 @@ impl UsersRepo {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        Ok(transact::put(put))
     }
 
     /// Adds `delta` to the admin counter; a decrement requires another admin to remain.
@@ -126,7 +127,7 @@ impl UsersRepo {
         if delta < 0 {
             update = update.condition_expression("#count > :one").expression_attribute_values(":one", n(1));
         }
-        Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
+        Ok(transact::update(update.build().map_err(ApiError::internal)?))
     }
 
     /// Creates a user; `409 CONFLICT` if the username is taken, however many
@@ -138,25 +139,19 @@ impl UsersRepo {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(ApiError::internal)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(self.username_claim(&user.username, &user.id)?);
+        let mut items = vec![transact::put(put_user), self.username_claim(&user.username, &user.id)?];
         if user.role == Role::Admin {
-            request = request.transact_items(self.admin_counter(1)?);
+            items.push(self.admin_counter(1)?);
         }
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match cancellation_codes(&err) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
-                    Err(ApiError::Conflict(format!("username {:?} is already taken", user.username)))
-                }
-                Some(codes) if codes.iter().any(|c| c == "TransactionConflict") => {
-                    Err(ApiError::Conflict(format!("username {:?} is being created concurrently", user.username)))
-                }
-                _ => Err(db_error(err)),
-            },
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.any_condition_failed() => {
+                Err(ApiError::Conflict(format!("username {:?} is already taken", user.username)))
+            }
+            Err(cancelled) if cancelled.conflicted() => {
+                Err(ApiError::Conflict(format!("username {:?} is being created concurrently", user.username)))
+            }
+            Err(cancelled) => Err(ApiError::internal(cancelled)),
         }
     }
 
@@ -191,25 +186,14 @@ impl UserUpdate {
     }
 }
 
-fn conflict_or(
-    err: aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-    admin_counter_at: Option<usize>,
-) -> ApiError {
-    match cancellation_codes(&err) {
-        Some(codes) => {
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if admin_counter_at.is_some_and(failed) {
-                ApiError::Conflict("the last admin cannot be demoted or deleted".into())
-            } else if codes.iter().any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") {
-                ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
-            } else {
-                db_error(err)
-            }
-        }
-        None => db_error(err),
+/// What a cancelled change or deletion of a user means.
+fn change_refused(cancelled: Cancelled, admin_counter_at: Option<usize>) -> ApiError {
+    if admin_counter_at.is_some_and(|i| cancelled.condition_failed(i)) {
+        ApiError::Conflict("the last admin cannot be demoted or deleted".into())
+    } else if cancelled.any_condition_failed() || cancelled.conflicted() {
+        ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
+    } else {
+        ApiError::internal(cancelled)
     }
 }
 
@@ -268,22 +252,21 @@ impl UsersRepo {
         }
         next.updated_at = now.to_owned();
         let item = builder.update_expression(expression).build().map_err(ApiError::internal)?;
-        let mut request =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(item).build());
+        let mut items = vec![transact::update(item)];
         let mut admin_counter_at = None;
         match (current.role, next.role) {
             (Role::Admin, Role::User) => {
-                admin_counter_at = Some(1);
-                request = request.transact_items(self.admin_counter(-1)?);
+                admin_counter_at = Some(items.len());
+                items.push(self.admin_counter(-1)?);
             }
-            (Role::User, Role::Admin) => request = request.transact_items(self.admin_counter(1)?),
+            (Role::User, Role::Admin) => items.push(self.admin_counter(1)?),
             _ => {}
         }
-        for item in also {
-            request = request.transact_items(item);
+        items.extend(also);
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(next),
+            Err(cancelled) => Err(change_refused(cancelled, admin_counter_at)),
         }
-        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
-        Ok(next)
     }
 
     /// Deletes a user and their username claim, keeps the admin counter right and
@@ -302,21 +285,17 @@ impl UsersRepo {
             .key("pk", s(username_key(&current.username)))
             .build()
             .map_err(ApiError::internal)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(user).build())
-            .transact_items(TransactWriteItem::builder().delete(claim).build());
+        let mut items = vec![transact::delete(user), transact::delete(claim)];
         let mut admin_counter_at = None;
         if current.role == Role::Admin {
-            admin_counter_at = Some(2);
-            request = request.transact_items(self.admin_counter(-1)?);
+            admin_counter_at = Some(items.len());
+            items.push(self.admin_counter(-1)?);
         }
-        for item in also {
-            request = request.transact_items(item);
+        items.extend(also);
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) => Err(change_refused(cancelled, admin_counter_at)),
         }
-        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
-        Ok(())
     }
 
     /// One page of users in username order.
