@@ -7,7 +7,7 @@ use shared::http::{json_body, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
-use crate::users::NewUserBody;
+use crate::users::{create_user, NewUserBody};
 
 pub struct Signup {
     users: UsersRepo,
@@ -21,7 +21,7 @@ impl Route for Signup {
 
     async fn handle(&self, req: Request) -> ApiResult<Reply> {
         let user = json_body::<NewUserBody>(&req)?.parse(false)?.into_record().await?;
-        self.users.create(&user).await?;
+        create_user(&self.users, &user).await?;
         tracing::info!(user_id = %user.id, "signed up");
         Ok(Reply::created(UserView::from(&user)))
     }

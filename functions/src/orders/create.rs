@@ -179,6 +179,9 @@ impl Route for CreateOrder {
                     None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry".into())),
                 }
             }
+            PlaceOutcome::Contended => {
+                Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
+            }
             PlaceOutcome::LineRejected(i) => {
                 let line = order.items.get(i).ok_or_else(|| ApiError::internal("bad line index"))?;
                 match self.products.get(&line.product_id).await? {

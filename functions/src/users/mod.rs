@@ -5,6 +5,7 @@ use serde_json::Value;
 use shared::domain::{Email, FullName, Role, Username};
 use shared::error::FieldError;
 use shared::password;
+use shared::repo::users::{ChangeUserError, CreateUserError};
 use shared::secret::Secret;
 use shared::ApiError;
 
@@ -137,6 +138,31 @@ pub fn ensure_self_or_admin(caller: &Caller, id: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::Forbidden("you may only access your own account".into()))
+    }
+}
+
+/// Stores a new user; 409 `CONFLICT` if the username is taken.
+pub async fn create_user(
+    users: &shared::repo::users::UsersRepo,
+    user: &shared::repo::users::UserRecord,
+) -> Result<(), ApiError> {
+    users.create(user).await.map_err(|err| match err {
+        CreateUserError::UsernameTaken => ApiError::Conflict(format!("username {:?} is already taken", user.username)),
+        CreateUserError::Contended => {
+            ApiError::Conflict(format!("username {:?} is being created concurrently", user.username))
+        }
+        CreateUserError::Store(err) => err.into(),
+    })
+}
+
+/// A refused change or deletion of a user, as the client hears it: 409 `CONFLICT`.
+pub fn change_refused(err: ChangeUserError) -> ApiError {
+    match err {
+        ChangeUserError::LastAdmin => ApiError::Conflict("the last admin cannot be demoted or deleted".into()),
+        ChangeUserError::ChangedConcurrently => {
+            ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
+        }
+        ChangeUserError::Store(err) => err.into(),
     }
 }
 

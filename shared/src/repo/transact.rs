@@ -11,8 +11,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
-use crate::db::db_error;
-use crate::error::ApiError;
+use crate::repo::error::StoreError;
 
 /// Attempts of a transaction that keeps losing races before its caller hears
 /// of the conflict.
@@ -108,7 +107,7 @@ pub async fn transact(
     client: &Client,
     items: Vec<TransactWriteItem>,
     retry: Retry,
-) -> Result<Result<(), Cancelled>, ApiError> {
+) -> Result<Result<(), Cancelled>, StoreError> {
     let attempts = match retry {
         Retry::OnConflict => ATTEMPTS,
         Retry::Never => 1,
@@ -120,7 +119,7 @@ pub async fn transact(
             Ok(_) => return Ok(Ok(())),
             Err(err) => err,
         };
-        let Some(cancelled) = Cancelled::of(&err) else { return Err(db_error(err)) };
+        let Some(cancelled) = Cancelled::of(&err) else { return Err(err.into()) };
         if attempt < attempts && cancelled.conflicted() && !cancelled.any_condition_failed() {
             backoff(attempt).await;
             attempt += 1;
