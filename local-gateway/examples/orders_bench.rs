@@ -22,8 +22,7 @@ use futures::stream::{self, StreamExt};
 use local_gateway::dynamodb_local::{self, DynamoDbLocal, Storage};
 use local_gateway::{Database, Options};
 use shared::clock::Now;
-use shared::commerce::OrderStatus;
-use shared::domain::Role;
+use shared::domain::{OrderStatus, Role};
 use shared::repo::orders::{Order, OrderLine};
 use shared::repo::users::{UserRecord, UsersRepo};
 

@@ -5,12 +5,11 @@
 
 use serde_json::json;
 use shared::clock::Now;
-use shared::commerce::{Category, Cents, Description, ProductName, Stock};
-use shared::domain::Role;
+use shared::domain::{Category, Cents, Description, ProductName, Role, Stock};
 use shared::password;
-use shared::repo::products::NewProduct;
-use shared::repo::users::UserRecord;
-use shared::{ApiError, InitContext};
+use shared::repo::products::{CreateProductError, NewProduct};
+use shared::repo::users::{CreateUserError, UserRecord};
+use shared::InitContext;
 
 /// The demo catalogue: `(id, name, description, price in cents, stock, category)`.
 /// Fixed ids make seeding idempotent: an existing id is left as it is.
@@ -55,7 +54,7 @@ pub async fn seed(ctx: &InitContext) -> Result<(), Box<dyn std::error::Error + S
         };
         match users.create(&user).await {
             Ok(()) => created.push(*username),
-            Err(ApiError::Conflict(_)) => {}
+            Err(CreateUserError::UsernameTaken | CreateUserError::Contended) => {}
             Err(other) => return Err(other.into()),
         }
     }
@@ -78,7 +77,7 @@ async fn seed_products(ctx: &InitContext) -> Result<(), Box<dyn std::error::Erro
         };
         match products.create(product, Some(id), &Now::read().rfc3339()).await {
             Ok(_) => created.push(*id),
-            Err(ApiError::Conflict(_)) => {}
+            Err(CreateProductError::IdTaken(_)) => {}
             Err(other) => return Err(other.into()),
         }
     }

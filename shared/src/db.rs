@@ -1,16 +1,14 @@
-//! The DynamoDB client, built once per cold start, and the mapping of SDK failures
-//! to API errors. A dead or hung DynamoDB gives a prompt 503, never a hang.
+//! The DynamoDB client, built once per cold start. A dead or hung DynamoDB
+//! fails promptly (`repo::error::StoreError::Unavailable`, a 503), never hangs.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::Client;
 
 use crate::config::{ConfigError, Env};
-use crate::error::ApiError;
 
 /// Per-attempt and overall budgets. A refused connection fails at once; a hung
 /// endpoint costs at most `OPERATION_TIMEOUT`.
@@ -82,62 +80,6 @@ pub async fn client_with(env: &Env, patience: Patience) -> Result<Client, Config
         config = config.endpoint_url(endpoint);
     }
     Ok(Client::from_conf(config.build()))
-}
-
-/// DynamoDB error codes that mean "busy or down", not "our bug".
-const TRANSIENT_CODES: &[&str] = &[
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "LimitExceededException",
-    "TransactionInProgressException",
-];
-
-/// Maps an SDK failure to an API error: unreachable, timed out or throttled → 503;
-/// anything else → 500. The cause goes to the log via `ApiError::Internal`.
-pub fn db_error<E, R>(err: SdkError<E, R>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            tracing::warn!(error = %crate::error::ErrorChain(&err), "DynamoDB unreachable");
-            ApiError::Unavailable("DynamoDB is unreachable".into())
-        }
-        SdkError::ServiceError(service) if TRANSIENT_CODES.contains(&service.err().code().unwrap_or_default()) => {
-            tracing::warn!(code = service.err().code(), "DynamoDB busy");
-            ApiError::Unavailable("DynamoDB is busy".into())
-        }
-        _ => ApiError::internal(err),
-    }
-}
-
-/// The error code of a service error (e.g. `ConditionalCheckFailedException`).
-pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
-    match err {
-        SdkError::ServiceError(service) => service.err().code(),
-        _ => None,
-    }
-}
-
-/// The per-item cancellation codes of a cancelled transaction
-/// (`"ConditionalCheckFailed"`, `"None"`, ...), in request order.
-pub fn cancellation_codes<R>(
-    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
-) -> Option<Vec<String>> {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    match err {
-        SdkError::ServiceError(service) => match service.err() {
-            TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                Some(cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect())
-            }
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@ use http::{header, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::repo::error::StoreError;
+use crate::repo::page::ListError;
+use crate::telemetry::ErrorChain;
+
 /// A field-level validation problem, reported in `error.details`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -131,18 +135,24 @@ impl ApiError {
     }
 }
 
-/// Displays an error with its whole `source()` chain, for logs.
-pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
+/// Storage failures as the client sees them: DynamoDB out of reach or busy is a
+/// 503 saying which; anything else a 500 whose cause goes to the log.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(_) => Self::Unavailable(err.to_string()),
+            StoreError::Corrupt(_) | StoreError::Internal(_) => Self::internal(err),
         }
-        Ok(())
+    }
+}
+
+/// A list's failures: a cursor not issued for the query is the client's 400.
+impl From<ListError> for ApiError {
+    fn from(err: ListError) -> Self {
+        match err {
+            ListError::InvalidCursor => Self::BadRequest("the cursor is invalid or belongs to another query".into()),
+            ListError::Store(err) => err.into(),
+        }
     }
 }
 
@@ -193,6 +203,31 @@ mod tests {
         let body = ApiError::validation("username", "too short").envelope();
         assert_eq!(body["error"]["details"][0]["field"], "username");
         assert_eq!(body["error"]["details"][0]["message"], "too short");
+    }
+
+    /// Cursors are decoded by the repositories; what a client hears of a bad one.
+    mod cursors {
+        use crate::repo::cursor::encode;
+        use crate::repo::cursor::tests::key;
+        use crate::repo::item::Item;
+        use crate::repo::page::ListError;
+        use crate::ApiError;
+
+        fn decode(cursor: &str, scope: &str, attributes: &[&str], pinned: &[(&str, &str)]) -> Result<Item, ApiError> {
+            crate::repo::cursor::decode(cursor, scope, attributes, pinned).map_err(|e| ListError::from(e).into())
+        }
+
+        #[test]
+        fn foreign_forged_or_garbage_cursors_are_bad_requests() {
+            let cursor = encode("orders:alice", &key()).expect("encodes");
+            let attrs = ["pk", "list_pk", "list_sk"];
+            assert_eq!(decode(&cursor, "orders:bob", &attrs, &[]).unwrap_err().code(), "BAD_REQUEST");
+            assert_eq!(decode("%%%", "users", &attrs, &[]).unwrap_err().code(), "BAD_REQUEST");
+            assert_eq!(decode("e30", "users", &attrs, &[]).unwrap_err().code(), "BAD_REQUEST");
+            let cursor = encode("users", &key()).expect("encodes");
+            assert_eq!(decode(&cursor, "users", &attrs, &[("list_pk", "ADMIN")]).unwrap_err().code(), "BAD_REQUEST");
+            assert_eq!(decode(&cursor, "users", &["pk"], &[]).unwrap_err().code(), "BAD_REQUEST");
+        }
     }
 
     #[test]

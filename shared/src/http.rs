@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::{json_response, ApiError, ApiResult, FieldError};
+use crate::repo::page::PageRequest;
 
 /// Largest request body a handler accepts. API Gateway itself allows 10 MB; no
 /// route of this API needs more than a few KiB.
@@ -148,37 +149,19 @@ pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The `?limit=` and `?cursor=` of a paginated list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    pub limit: u16,
-    pub cursor: Option<String>,
-}
-
-impl PageRequest {
-    pub const DEFAULT_LIMIT: u16 = 20;
-    pub const MAX_LIMIT: u16 = 100;
-
-    pub fn from_request(req: &Request) -> ApiResult<Self> {
-        let limit = match query_param(req, "limit") {
-            None => Self::DEFAULT_LIMIT,
-            Some(raw) => raw.parse::<u16>().ok().filter(|n| (1..=Self::MAX_LIMIT).contains(n)).ok_or_else(|| {
-                ApiError::Validation(vec![FieldError::new(
-                    "limit",
-                    format!("must be an integer from 1 to {}", Self::MAX_LIMIT),
-                )])
-            })?,
-        };
-        let cursor = query_param(req, "cursor").filter(|c| !c.is_empty()).map(str::to_owned);
-        Ok(Self { limit, cursor })
-    }
-}
-
-/// One page of a list: `{"items": [...], "next_cursor": "..." | null}`.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
+/// The `?limit=` and `?cursor=` of a paginated list, as the repositories take them.
+pub fn page_request(req: &Request) -> ApiResult<PageRequest> {
+    let limit = match query_param(req, "limit") {
+        None => PageRequest::DEFAULT_LIMIT,
+        Some(raw) => raw.parse::<u16>().ok().filter(|n| (1..=PageRequest::MAX_LIMIT).contains(n)).ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "limit",
+                format!("must be an integer from 1 to {}", PageRequest::MAX_LIMIT),
+            )])
+        })?,
+    };
+    let cursor = query_param(req, "cursor").filter(|c| !c.is_empty()).map(str::to_owned);
+    Ok(PageRequest { limit, cursor })
 }
 
 /// A value the authorizer put in the request context, if any.

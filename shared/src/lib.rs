@@ -5,7 +5,6 @@
 
 pub mod access;
 pub mod clock;
-pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod domain;

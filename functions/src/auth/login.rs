@@ -16,7 +16,7 @@ use shared::secret::Secret;
 use shared::token::TokenService;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
-use super::start_session;
+use super::{ensure_not_locked, start_session};
 
 /// Longest password we will spend a hash on (the policy allows 128 characters,
 /// i.e. at most 512 bytes).
@@ -63,7 +63,7 @@ impl Route for Login {
             return Err(bad_credentials());
         }
         let now = Now::read();
-        self.auth.ensure_not_locked(&username, now).await?;
+        ensure_not_locked(&self.auth, &username, now).await?;
         let user = self.users.get_by_username(&username).await?;
         let matches = password::verify(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let Some(user) = user.filter(|_| matches) else {

@@ -10,11 +10,11 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use shared::clock::Now;
 use shared::domain::Role;
-use shared::repo::auth::AuthRepo;
+use shared::repo::auth::{AuthRepo, Lockout};
 use shared::repo::users::UserRecord;
 use shared::secret::Secret;
 use shared::token::{new_refresh_token, refresh_token_hash, TokenService};
-use shared::ApiError;
+use shared::{ApiError, ApiResult};
 
 /// `{refresh_token}`, the body of refresh and logout.
 #[derive(Debug, Deserialize)]
@@ -68,4 +68,16 @@ pub async fn start_session(tokens: &TokenService, auth: &AuthRepo, user: &UserRe
     let expires_at = now.unix() + tokens.settings().refresh_ttl_secs as i64;
     auth.start_session(&user.id, &hash, expires_at, now).await?;
     token_pair(tokens, user, refresh, now)
+}
+
+/// 429 `RATE_LIMITED` with `Retry-After` if `username` is locked out now, after
+/// too many failed password attempts (login and the current-password check).
+pub async fn ensure_not_locked(auth: &AuthRepo, username: &str, now: Now) -> ApiResult<()> {
+    match auth.lockout(username, now).await? {
+        Some(Lockout { retry_after_secs }) => Err(ApiError::RateLimited {
+            message: "too many failed password attempts for this username; try again later".into(),
+            retry_after_secs,
+        }),
+        None => Ok(()),
+    }
 }

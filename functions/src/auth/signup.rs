@@ -8,7 +8,7 @@ use shared::http::{json_body, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
-use crate::users::NewUserBody;
+use crate::users::{create_user, NewUserBody};
 
 pub struct Signup {
     users: UsersRepo,
@@ -23,7 +23,7 @@ impl Route for Signup {
 
     async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let user = json_body::<NewUserBody>(&req)?.parse(false)?.into_record().await?;
-        self.users.create(&user).await?;
+        create_user(&self.users, &user).await?;
         tracing::info!(user_id = %user.id, "signed up");
         Ok(Reply::created(UserView::from(&user)))
     }

@@ -17,8 +17,8 @@ use lambda_http::Request;
 use serde_json::{Map, Value};
 use shared::access::User;
 use shared::clock::Now;
-use shared::commerce::{order_request_hash, Cents, IdempotencyKey, ItemId, OrderStatus, Quantity};
 use shared::config::ConfigError;
+use shared::domain::{order_request_hash, Cents, IdempotencyKey, ItemId, OrderStatus, Quantity};
 use shared::error::FieldError;
 use shared::http::{json_body, Reply};
 use shared::repo::orders::{IdempotencyClaim, IdempotencyRecord, Order, OrderLine, OrdersRepo, PlaceOutcome};
@@ -178,6 +178,9 @@ impl Route for CreateOrder {
                     Some(record) => replay(record, &request_hash),
                     None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry".into())),
                 }
+            }
+            PlaceOutcome::Contended => {
+                Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
             }
             PlaceOutcome::LineRejected(i) => {
                 let line = order.items.get(i).ok_or_else(|| ApiError::internal("bad line index"))?;

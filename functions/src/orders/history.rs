@@ -4,7 +4,7 @@
 use lambda_http::Request;
 use shared::access::User;
 use shared::config::ConfigError;
-use shared::http::{PageRequest, Reply};
+use shared::http::{page_request, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiResult, InitContext, Route};
 
@@ -20,7 +20,7 @@ impl Route for OrderHistory {
     }
 
     async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
-        let page = PageRequest::from_request(&req)?;
+        let page = page_request(&req)?;
         Ok(Reply::ok(self.orders.history_for(&caller.user_id, &page).await?))
     }
 }

@@ -4,10 +4,10 @@
 
 use lambda_http::Request;
 use shared::access::User;
-use shared::commerce::{ItemId, OrderStatus};
 use shared::config::ConfigError;
+use shared::domain::{ItemId, OrderStatus};
 use shared::error::FieldError;
-use shared::http::{query_param, PageRequest, Reply};
+use shared::http::{page_request, query_param, Reply};
 use shared::repo::orders::OrdersRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
@@ -30,7 +30,7 @@ impl Route for ListOrders {
             }
             Some(raw) => ItemId::parse_str(raw).map_err(|m| ApiError::validation("user_id", m))?.as_str().to_owned(),
         };
-        let page = PageRequest::from_request(&req)?;
+        let page = page_request(&req)?;
         let status = match query_param(&req, "status") {
             None => None,
             Some(raw) => {

@@ -8,7 +8,7 @@ pub mod list;
 pub mod update;
 
 use shared::access::Caller;
-use shared::commerce::ItemId;
+use shared::domain::ItemId;
 use shared::repo::orders::{Order, OrdersRepo};
 use shared::ApiError;
 

@@ -6,9 +6,9 @@ use shared::access::Admin;
 use shared::config::ConfigError;
 use shared::http::{path_param, Reply};
 use shared::repo::products::ProductsRepo;
-use shared::{ApiError, ApiResult, InitContext, Route};
+use shared::{ApiResult, InitContext, Route};
 
-use super::product_id;
+use super::{no_such_product, product_id};
 
 pub struct DeleteProduct {
     products: ProductsRepo,
@@ -24,7 +24,7 @@ impl Route for DeleteProduct {
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         if !self.products.delete(id.as_str()).await? {
-            return Err(ApiError::NotFound("no such product".into()));
+            return Err(no_such_product());
         }
         tracing::info!(product_id = %id.as_str(), by = %caller.user_id, "product deleted");
         Ok(Reply::ok(json!({ "id": id })).message("product deleted"))

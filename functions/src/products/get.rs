@@ -5,9 +5,9 @@ use shared::access::Public;
 use shared::config::ConfigError;
 use shared::http::{path_param, Reply};
 use shared::repo::products::ProductsRepo;
-use shared::{ApiError, ApiResult, InitContext, Route};
+use shared::{ApiResult, InitContext, Route};
 
-use super::product_id;
+use super::{no_such_product, product_id};
 
 pub struct GetProduct {
     products: ProductsRepo,
@@ -23,6 +23,6 @@ impl Route for GetProduct {
     async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let id = product_id(path_param(&req, "id")?)?;
         let product = self.products.get(id.as_str()).await?;
-        Ok(Reply::ok(product.ok_or_else(|| ApiError::NotFound("no such product".into()))?))
+        Ok(Reply::ok(product.ok_or_else(no_such_product)?))
     }
 }

@@ -4,10 +4,10 @@
 
 use lambda_http::Request;
 use shared::access::Public;
-use shared::commerce::{Category, SearchTerm};
 use shared::config::ConfigError;
+use shared::domain::{Category, SearchTerm};
 use shared::error::FieldError;
-use shared::http::{query_param, PageRequest, Reply};
+use shared::http::{page_request, query_param, Reply};
 use shared::repo::products::{ProductFilter, ProductsRepo};
 use shared::{ApiError, ApiResult, InitContext, Route};
 
@@ -23,7 +23,7 @@ impl Route for ListProducts {
     }
 
     async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
-        let page = PageRequest::from_request(&req)?;
+        let page = page_request(&req)?;
         let mut problems = Vec::new();
         let mut filter = ProductFilter::default();
         if let Some(raw) = query_param(&req, "category") {

@@ -12,7 +12,7 @@ pub mod list;
 pub mod update;
 
 use serde_json::{Map, Value};
-use shared::commerce::{Category, Cents, Description, ItemId, ProductName, Stock};
+use shared::domain::{Category, Cents, Description, ItemId, ProductName, Stock};
 use shared::repo::products::{NewProduct, ProductPatch};
 use shared::ApiError;
 
@@ -61,7 +61,12 @@ pub fn parse_patch(body: &Map<String, Value>) -> Result<ProductPatch, ApiError> 
     Ok(patch)
 }
 
+/// The 404 of a product that does not exist (or whose id cannot exist).
+pub fn no_such_product() -> ApiError {
+    ApiError::NotFound("no such product".into())
+}
+
 /// The `{id}` of a product path; an id that cannot exist is simply not found.
 pub fn product_id(raw: &str) -> Result<ItemId, ApiError> {
-    ItemId::parse_str(raw).map_err(|_| ApiError::NotFound("no such product".into()))
+    ItemId::parse_str(raw).map_err(|_| no_such_product())
 }

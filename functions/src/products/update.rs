@@ -7,9 +7,9 @@ use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::http::{json_body, path_param, Reply};
 use shared::repo::products::ProductsRepo;
-use shared::{ApiError, ApiResult, InitContext, Route};
+use shared::{ApiResult, InitContext, Route};
 
-use super::{parse_patch, product_id};
+use super::{no_such_product, parse_patch, product_id};
 
 pub struct UpdateProduct {
     products: ProductsRepo,
@@ -26,7 +26,7 @@ impl Route for UpdateProduct {
         let id = product_id(path_param(&req, "id")?)?;
         let patch = parse_patch(&json_body::<Map<String, Value>>(&req)?)?;
         let product = self.products.update(id.as_str(), &patch, &Now::read().rfc3339()).await?;
-        let product = product.ok_or_else(|| ApiError::NotFound("no such product".into()))?;
+        let product = product.ok_or_else(no_such_product)?;
         tracing::info!(product_id = %product.id, by = %caller.user_id, "product updated");
         Ok(Reply::ok(product))
     }

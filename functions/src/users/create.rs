@@ -7,7 +7,7 @@ use shared::http::{json_body, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
-use super::NewUserBody;
+use super::{create_user, NewUserBody};
 
 pub struct CreateUser {
     users: UsersRepo,
@@ -22,7 +22,7 @@ impl Route for CreateUser {
 
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let user = json_body::<NewUserBody>(&req)?.parse(true)?.into_record().await?;
-        self.users.create(&user).await?;
+        create_user(&self.users, &user).await?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, role = %user.role, "user created");
         Ok(Reply::created(UserView::from(&user)))
     }

@@ -13,7 +13,7 @@ use shared::repo::users::UsersRepo;
 use shared::token::refresh_ttl_secs;
 use shared::{ApiResult, InitContext, Route};
 
-use super::existing_user;
+use super::{change_refused, existing_user};
 
 pub struct DeleteUser {
     users: UsersRepo,
@@ -37,7 +37,7 @@ impl Route for DeleteUser {
         let user = existing_user(&self.users, id).await?;
         let now = Now::read();
         let revoke = self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?;
-        self.users.delete(&user, vec![revoke]).await?;
+        self.users.delete(&user, vec![revoke]).await.map_err(change_refused)?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, "user deleted");
         Ok(Reply::ok(json!({ "id": user.id, "deleted": true })).message("the user and their sessions are gone"))
     }

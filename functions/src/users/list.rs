@@ -3,7 +3,7 @@
 use lambda_http::Request;
 use shared::access::Admin;
 use shared::config::ConfigError;
-use shared::http::{Page, PageRequest, Reply};
+use shared::http::{page_request, Reply};
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
@@ -19,8 +19,8 @@ impl Route for ListUsers {
     }
 
     async fn handle(&self, _caller: Admin, req: Request) -> ApiResult<Reply> {
-        let page = PageRequest::from_request(&req)?;
-        let (users, next_cursor) = self.users.list(page.limit, page.cursor.as_deref()).await?;
-        Ok(Reply::ok(Page { items: users.iter().map(UserView::from).collect(), next_cursor }))
+        let page = page_request(&req)?;
+        let users = self.users.list(&page).await?;
+        Ok(Reply::ok(users.map(|user| UserView::from(&user))))
     }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 use shared::domain::{Email, FullName, Role, Username};
 use shared::error::FieldError;
 use shared::password;
+use shared::repo::users::{ChangeUserError, CreateUserError};
 use shared::secret::Secret;
 use shared::ApiError;
 
@@ -129,6 +130,31 @@ pub struct UpdateUserBody {
     pub current_password: Option<Secret>,
 }
 
+/// Stores a new user; 409 `CONFLICT` if the username is taken.
+pub async fn create_user(
+    users: &shared::repo::users::UsersRepo,
+    user: &shared::repo::users::UserRecord,
+) -> Result<(), ApiError> {
+    users.create(user).await.map_err(|err| match err {
+        CreateUserError::UsernameTaken => ApiError::Conflict(format!("username {:?} is already taken", user.username)),
+        CreateUserError::Contended => {
+            ApiError::Conflict(format!("username {:?} is being created concurrently", user.username))
+        }
+        CreateUserError::Store(err) => err.into(),
+    })
+}
+
+/// A refused change or deletion of a user, as the client hears it: 409 `CONFLICT`.
+pub fn change_refused(err: ChangeUserError) -> ApiError {
+    match err {
+        ChangeUserError::LastAdmin => ApiError::Conflict("the last admin cannot be demoted or deleted".into()),
+        ChangeUserError::ChangedConcurrently => {
+            ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
+        }
+        ChangeUserError::Store(err) => err.into(),
+    }
+}
+
 /// A user by id, or 404. An id that cannot be one (too long for a DynamoDB
 /// key, odd characters) is simply not found, without asking DynamoDB.
 pub async fn existing_user(
@@ -136,6 +162,6 @@ pub async fn existing_user(
     id: &str,
 ) -> Result<shared::repo::users::UserRecord, ApiError> {
     let not_found = || ApiError::NotFound("no such user".into());
-    let id = shared::commerce::ItemId::parse_str(id).map_err(|_| not_found())?;
+    let id = shared::domain::ItemId::parse_str(id).map_err(|_| not_found())?;
     users.get(id.as_str()).await?.ok_or_else(not_found)
 }

@@ -15,7 +15,7 @@ use shared::repo::users::{UserUpdate, UserView, UsersRepo};
 use shared::token::refresh_ttl_secs;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
-use super::{existing_user, parse_role, Problems, UpdateUserBody};
+use super::{change_refused, existing_user, parse_role, Problems, UpdateUserBody};
 
 pub struct UpdateUser {
     users: UsersRepo,
@@ -79,7 +79,7 @@ impl Route for UpdateUser {
         if update.is_empty() {
             return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));
         }
-        let updated = self.users.update(&user, &update, &now.rfc3339(), also).await?;
+        let updated = self.users.update(&user, &update, &now.rfc3339(), also).await.map_err(change_refused)?;
         tracing::info!(user_id = %user.id, by = %access.caller.user_id, role_changed = update.role.is_some(),
             password_changed = update.password_hash.is_some(), "user updated");
         Ok(Reply::ok(UserView::from(&updated)))
@@ -96,7 +96,7 @@ impl UpdateUser {
         given: Option<shared::secret::Secret>,
         now: Now,
     ) -> Result<(), ApiError> {
-        self.auth.ensure_not_locked(username, now).await?;
+        crate::auth::ensure_not_locked(&self.auth, username, now).await?;
         let given = given.ok_or_else(|| ApiError::validation("current_password", "is required"))?;
         if password::verify(given, Some(stored_hash.to_owned())).await? {
             Ok(())

@@ -31,12 +31,12 @@ async fn a_call_outside_the_policy_is_refused_before_it_reaches_dynamodb() {
     let put = restricted.put_item().table_name(&table).item("pk", key.clone()).send().await;
 
     let error = put.expect_err("PutItem is not in the policy");
-    let chain = shared::error::ErrorChain(&error).to_string();
+    let chain = shared::telemetry::ErrorChain(&error).to_string();
     assert!(chain.contains("AccessDeniedException") && chain.contains("dynamodb:PutItem"), "{chain}");
     assert!(chain.contains(&format!("table/{table}")), "{chain}");
     // Allowed calls go through to DynamoDB (which answers that the table does not exist).
     let get = restricted.get_item().table_name(&table).key("pk", key).send().await;
-    let chain = shared::error::ErrorChain(&get.expect_err("no such table")).to_string();
+    let chain = shared::telemetry::ErrorChain(&get.expect_err("no such table")).to_string();
     assert!(!chain.contains("AccessDenied"), "{chain}");
     let used: Vec<String> = usage.snapshot()["users-get"].iter().map(|n| n.action.clone()).collect();
     assert_eq!(used, ["dynamodb:GetItem", "dynamodb:PutItem"]);

@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteIte
 use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
-use crate::db::{cancellation_codes, db_error, error_code};
-use crate::error::ApiError;
+use crate::repo::error::{condition_failed, StoreError};
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, s, Item};
+use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
     format!("RT#{hash}")
@@ -33,7 +33,7 @@ pub struct StoredRefreshToken {
     pub expires_at: i64,
 }
 
-/// Why a refresh failed; each is a 401 to the client.
+/// Why a refresh token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshRefusal {
     Unknown,
@@ -41,6 +41,13 @@ pub enum RefreshRefusal {
     /// An already-rotated token was presented: the whole session is now revoked.
     Reused,
     Revoked,
+}
+
+/// A username locked after too many failed password attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Seconds until the name may try a password again (at least 1).
+    pub retry_after_secs: u64,
 }
 
 /// Failed-login throttling settings.
@@ -72,12 +79,12 @@ impl AuthRepo {
         Self { client, table: table.into() }
     }
 
-    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, ApiError> {
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .set_condition_expression(condition.map(str::to_owned));
-        Ok(TransactWriteItem::builder().put(put.build().map_err(ApiError::internal)?).build())
+        Ok(transact::put(put.build()?))
     }
 
     fn token_item(
@@ -106,7 +113,7 @@ impl AuthRepo {
         token_hash: &str,
         expires_at: i64,
         now: Now,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, StoreError> {
         let family_id = uuid::Uuid::new_v4().to_string();
         let family: Item = [
             ("pk".to_owned(), s(family_key(&family_id))),
@@ -116,17 +123,18 @@ impl AuthRepo {
         ]
         .into();
         let token = self.token_item(token_hash, user_id, &family_id, now.unix_millis(), expires_at);
-        self.client
-            .transact_write_items()
-            .transact_items(self.put(family, Some("attribute_not_exists(pk)"))?)
-            .transact_items(self.put(token, Some("attribute_not_exists(pk)"))?)
-            .send()
-            .await
-            .map_err(db_error)?;
-        Ok(family_id)
+        let items = vec![
+            self.put(family, Some("attribute_not_exists(pk)"))?,
+            self.put(token, Some("attribute_not_exists(pk)"))?,
+        ];
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(family_id),
+            // Fresh random keys: a failed condition is a fault, not an outcome.
+            Err(cancelled) => Err(StoreError::internal(cancelled)),
+        }
     }
 
-    async fn get_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, ApiError> {
+    async fn get_token(&self, hash: &str) -> Result<Option<StoredRefreshToken>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, token_key(hash)).await?;
         let Some(item) = out.as_ref() else { return Ok(None) };
         Ok(Some(StoredRefreshToken {
@@ -151,7 +159,7 @@ impl AuthRepo {
         refresh_ttl_secs: i64,
         session_max_secs: i64,
         now: Now,
-    ) -> Result<Result<String, RefreshRefusal>, ApiError> {
+    ) -> Result<Result<String, RefreshRefusal>, StoreError> {
         let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
         if old.status != "active" {
             self.revoke_family(&old.family_id, now).await?;
@@ -172,57 +180,50 @@ impl AuthRepo {
             .expression_attribute_values(":active", s("active"))
             .expression_attribute_values(":now", n(now.unix_millis()))
             .expression_attribute_values(":now_secs", n(now.unix()))
-            .build()
-            .map_err(ApiError::internal)?;
+            .build()?;
         let extend_family = Update::builder()
             .table_name(&self.table)
             .key("pk", s(family_key(&old.family_id)))
             .update_expression("SET expires_at = :exp")
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
             .expression_attribute_values(":exp", n(new_expires_at))
-            .build()
-            .map_err(ApiError::internal)?;
+            .build()?;
         let not_revoked_since = ConditionCheck::builder()
             .table_name(&self.table)
             .key("pk", s(revoke_key(&old.user_id)))
             .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
             .expression_attribute_values(":family_created", n(old.family_created_at_ms))
-            .build()
-            .map_err(ApiError::internal)?;
+            .build()?;
         let new_token =
             self.token_item(new_hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(retire).build())
-            .transact_items(TransactWriteItem::builder().update(extend_family).build())
-            .transact_items(TransactWriteItem::builder().condition_check(not_revoked_since).build())
-            .transact_items(self.put(new_token, Some("attribute_not_exists(pk)"))?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Ok(old.user_id)),
-            Err(err) => match cancellation_codes(&err) {
-                Some(codes) => {
-                    let failed = |i: usize| {
-                        codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict")
-                    };
-                    if failed(0) {
-                        // Someone rotated this token first: it is a replay now.
-                        self.revoke_family(&old.family_id, now).await?;
-                        Ok(Err(RefreshRefusal::Reused))
-                    } else if failed(1) || failed(2) {
-                        Ok(Err(RefreshRefusal::Revoked))
-                    } else {
-                        Err(db_error(err))
-                    }
-                }
-                None => Err(db_error(err)),
-            },
+        let items = vec![
+            transact::update(retire),
+            transact::update(extend_family),
+            transact::check(not_revoked_since),
+            self.put(new_token, Some("attribute_not_exists(pk)"))?,
+        ];
+        // Never retried. A conflict on the old token means another rotation of
+        // this very token is in flight: like a failed condition, that is the
+        // reuse signal, decided at once. A retry would only delay the verdict,
+        // or, where the other rotation was cancelled as well, let this one win
+        // a race that is a replay all the same. A conflict on the session or on
+        // the user's revocation marker means a revocation is in flight: refused,
+        // as a failed condition there would be.
+        let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
+            return Ok(Ok(old.user_id));
+        };
+        if cancelled.failed_or_conflicted(0) {
+            // Someone rotated this token first: it is a replay now.
+            self.revoke_family(&old.family_id, now).await?;
+            Ok(Err(RefreshRefusal::Reused))
+        } else if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
+            Ok(Err(RefreshRefusal::Revoked))
+        } else {
+            Err(StoreError::internal(cancelled))
         }
     }
 
-    async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), ApiError> {
+    async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
@@ -235,14 +236,14 @@ impl AuthRepo {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => Ok(()),
-            Err(err) => Err(db_error(err)),
+            Err(err) if condition_failed(&err) => Ok(()),
+            Err(err) => Err(err.into()),
         }
     }
 
     /// Ends the session a refresh token belongs to. Unknown tokens are fine:
     /// logout is idempotent.
-    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<(), ApiError> {
+    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<(), StoreError> {
         match self.get_token(token_hash).await? {
             Some(token) => self.revoke_family(&token.family_id, now).await,
             None => Ok(()),
@@ -251,7 +252,7 @@ impl AuthRepo {
 
     /// Revokes every session the user started up to now (password change,
     /// deletion). The marker outlives every token it could concern.
-    pub fn revoke_user_item(&self, user_id: &str, now: Now, keep_until: i64) -> Result<TransactWriteItem, ApiError> {
+    pub fn revoke_user_item(&self, user_id: &str, now: Now, keep_until: i64) -> Result<TransactWriteItem, StoreError> {
         let item: Item = [
             ("pk".to_owned(), s(revoke_key(user_id))),
             ("revoked_before".to_owned(), n(now.unix_millis())),
@@ -261,18 +262,13 @@ impl AuthRepo {
         self.put(item, None)
     }
 
-    /// 429 `RATE_LIMITED` with the seconds until `username` may try a password
-    /// again, if it is locked out now (login and the current-password check).
-    pub async fn ensure_not_locked(&self, username: &str, now: Now) -> Result<(), ApiError> {
+    /// The lockout of `username` if too many failed password attempts lock it
+    /// now (login and the current-password check).
+    pub async fn lockout(&self, username: &str, now: Now) -> Result<Option<Lockout>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, login_key(username)).await?;
         let locked_until: Option<i64> = out.as_ref().and_then(|item| opt_n(item, "locked_until"));
-        match locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0) {
-            Some(wait) => Err(ApiError::RateLimited {
-                message: "too many failed password attempts for this username; try again later".into(),
-                retry_after_secs: wait as u64,
-            }),
-            None => Ok(()),
-        }
+        let wait = locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0);
+        Ok(wait.map(|secs| Lockout { retry_after_secs: secs as u64 }))
     }
 
     /// Counts a failed login. Failures count within a window that starts at the
@@ -283,7 +279,7 @@ impl AuthRepo {
         username: &str,
         now: Now,
         throttle: LoginThrottle,
-    ) -> Result<u32, ApiError> {
+    ) -> Result<u32, StoreError> {
         let window_floor = now.unix() - throttle.window_secs;
         let counted = self
             .client
@@ -300,7 +296,7 @@ impl AuthRepo {
             .await;
         let failures = match counted {
             Ok(out) => out.attributes().and_then(|a| opt_n::<u32>(a, "failures")).unwrap_or(1),
-            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => {
+            Err(err) if condition_failed(&err) => {
                 // No counter, or its window has passed: start a new window.
                 self.client
                     .put_item()
@@ -310,11 +306,10 @@ impl AuthRepo {
                     .item("window_started_at", n(now.unix()))
                     .item("expires_at", n(now.unix() + 2 * throttle.window_secs))
                     .send()
-                    .await
-                    .map_err(db_error)?;
+                    .await?;
                 1
             }
-            Err(err) => return Err(db_error(err)),
+            Err(err) => return Err(err.into()),
         };
         if failures >= throttle.max_failures {
             self.client
@@ -324,21 +319,14 @@ impl AuthRepo {
                 .update_expression("SET locked_until = :until")
                 .expression_attribute_values(":until", n(now.unix() + throttle.window_secs))
                 .send()
-                .await
-                .map_err(db_error)?;
+                .await?;
         }
         Ok(failures)
     }
 
     /// Forgets failed logins after a success.
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), ApiError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(login_key(username)))
-            .send()
-            .await
-            .map_err(db_error)?;
+    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        self.client.delete_item().table_name(&self.table).key("pk", s(login_key(username))).send().await?;
         Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! Reading and writing DynamoDB attribute maps without panics: a missing or
-//! mistyped attribute is an internal error naming the attribute.
+//! mistyped attribute is a corrupt item, named in the error.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::ApiError;
+use crate::repo::error::StoreError;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -18,8 +18,8 @@ pub fn n(value: impl ToString) -> AttributeValue {
 }
 
 /// A string attribute that must be there.
-pub fn get_s(item: &Item, key: &str) -> Result<String, ApiError> {
-    opt_s(item, key).ok_or_else(|| ApiError::internal(format!("item attribute `{key}` is missing or not a string")))
+pub fn get_s(item: &Item, key: &str) -> Result<String, StoreError> {
+    opt_s(item, key).ok_or_else(|| StoreError::corrupt(format!("item attribute `{key}` is missing or not a string")))
 }
 
 /// A string attribute that may be absent (or NULL).
@@ -28,8 +28,8 @@ pub fn opt_s(item: &Item, key: &str) -> Option<String> {
 }
 
 /// A number attribute that must be there.
-pub fn get_n<T: std::str::FromStr>(item: &Item, key: &str) -> Result<T, ApiError> {
-    opt_n(item, key).ok_or_else(|| ApiError::internal(format!("item attribute `{key}` is missing or not a number")))
+pub fn get_n<T: std::str::FromStr>(item: &Item, key: &str) -> Result<T, StoreError> {
+    opt_n(item, key).ok_or_else(|| StoreError::corrupt(format!("item attribute `{key}` is missing or not a number")))
 }
 
 pub fn opt_n<T: std::str::FromStr>(item: &Item, key: &str) -> Option<T> {
@@ -45,14 +45,7 @@ pub fn put_opt_s(item: &mut Item, key: &str, value: Option<&str>) {
 }
 
 /// A strongly consistent `GetItem` by partition key `pk`.
-pub async fn get_by_pk(client: &aws_sdk_dynamodb::Client, table: &str, pk: String) -> Result<Option<Item>, ApiError> {
-    let out = client
-        .get_item()
-        .table_name(table)
-        .key("pk", s(pk))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(crate::db::db_error)?;
+pub async fn get_by_pk(client: &aws_sdk_dynamodb::Client, table: &str, pk: String) -> Result<Option<Item>, StoreError> {
+    let out = client.get_item().table_name(table).key("pk", s(pk)).consistent_read(true).send().await?;
     Ok(out.item)
 }

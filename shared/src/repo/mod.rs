@@ -1,10 +1,19 @@
 //! Repositories: the only code that builds DynamoDB requests and maps items.
 //! Each domain has its own table and its own repository module.
+//!
+//! Storage speaks the domain and knows nothing of HTTP: a repository returns
+//! what happened in domain terms (a typed outcome or refusal, e.g.
+//! `PlaceOutcome`, `RefreshRefusal`, `ChangeUserError::LastAdmin`), and fails
+//! with [`error::StoreError`] only when storage itself fails. The handlers
+//! decide what a client sees.
 
 pub mod auth;
 pub mod cursor;
+pub mod error;
 pub mod item;
 pub mod orders;
+pub mod page;
 pub mod products;
 pub mod tables;
+pub mod transact;
 pub mod users;

@@ -2,26 +2,21 @@
 //! the stock moves on the products table that go in the same transactions.
 //! Key design: docs/dynamodb.md.
 
-use std::time::Duration;
-
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::commerce::{IdempotencyKey, OrderStatus};
-use crate::db::{cancellation_codes, db_error};
-use crate::error::ApiError;
-use crate::http::{Page, PageRequest};
+use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::repo::cursor;
+use crate::repo::error::StoreError;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::page::{ListError, Page, PageRequest};
 use crate::repo::products::product_key;
+use crate::repo::transact::{self, transact, Retry};
 
 const BY_OWNER: &str = "by_owner";
 /// How long a retry with the same `Idempotency-Key` replays the first answer.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
-/// Attempts of a transaction that lost a race (`TransactionConflict`) before
-/// the client is told to retry.
-const TRANSACTION_ATTEMPTS: u32 = 8;
 /// At most this many index reads per page when a `?status=` filter thins them out.
 const MAX_FILTERED_READS: usize = 4;
 
@@ -99,6 +94,9 @@ pub enum PlaceOutcome {
     KeyTaken,
     /// The stock or price condition of line `i` failed (or its product is gone).
     LineRejected(usize),
+    /// The transaction kept losing races with other orders for the same
+    /// products through every retry; nothing was written.
+    Contended,
 }
 
 /// How a status change went, short of a database failure.
@@ -111,8 +109,8 @@ pub enum TransitionOutcome {
     ProductGone(usize),
 }
 
-fn status_of(item: &Item, key: &str) -> Result<OrderStatus, ApiError> {
-    get_s(item, key)?.parse().map_err(ApiError::internal)
+fn status_of(item: &Item, key: &str) -> Result<OrderStatus, StoreError> {
+    get_s(item, key)?.parse().map_err(StoreError::corrupt)
 }
 
 impl OrderLine {
@@ -129,8 +127,8 @@ impl OrderLine {
         )
     }
 
-    fn from_value(value: &AttributeValue) -> Result<Self, ApiError> {
-        let map = value.as_m().map_err(|_| ApiError::internal("order line is not a map"))?;
+    fn from_value(value: &AttributeValue) -> Result<Self, StoreError> {
+        let map = value.as_m().map_err(|_| StoreError::corrupt("order line is not a map"))?;
         Ok(Self {
             product_id: get_s(map, "product_id")?,
             name: get_s(map, "name")?,
@@ -160,11 +158,11 @@ impl Order {
         .into()
     }
 
-    fn from_item(item: &Item) -> Result<Self, ApiError> {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
         let items = item
             .get("items")
             .and_then(|v| v.as_l().ok())
-            .ok_or_else(|| ApiError::internal("order attribute `items` is missing"))?
+            .ok_or_else(|| StoreError::corrupt("order attribute `items` is missing"))?
             .iter()
             .map(OrderLine::from_value)
             .collect::<Result<_, _>>()?;
@@ -199,30 +197,15 @@ impl StatusChange {
         item
     }
 
-    fn from_item(item: &Item) -> Result<Self, ApiError> {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
             order_id: get_s(item, "order_id")?,
-            from: opt_s(item, "from").map(|f| f.parse()).transpose().map_err(ApiError::internal)?,
+            from: opt_s(item, "from").map(|f| f.parse()).transpose().map_err(StoreError::corrupt)?,
             to: status_of(item, "to")?,
             by: get_s(item, "by")?,
             at: get_s(item, "at")?,
         })
     }
-}
-
-fn write(put: Put) -> TransactWriteItem {
-    TransactWriteItem::builder().put(put).build()
-}
-
-fn update(update: Update) -> TransactWriteItem {
-    TransactWriteItem::builder().update(update).build()
-}
-
-/// A short, growing, jittered pause before retrying a conflicted transaction.
-async fn backoff(attempt: u32) {
-    let mut byte = [0u8; 1];
-    let jitter = getrandom::fill(&mut byte).map(|_| u64::from(byte[0]) % 20).unwrap_or(7);
-    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
 }
 
 #[derive(Clone)]
@@ -238,7 +221,7 @@ impl OrdersRepo {
     }
 
     /// An order by id (strongly consistent).
-    pub async fn get(&self, id: &str) -> Result<Option<Order>, ApiError> {
+    pub async fn get(&self, id: &str) -> Result<Option<Order>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, order_key(id)).await?;
         out.as_ref().map(Order::from_item).transpose()
     }
@@ -250,13 +233,13 @@ impl OrdersRepo {
         user_id: &str,
         key: &IdempotencyKey,
         now_unix: i64,
-    ) -> Result<Option<IdempotencyRecord>, ApiError> {
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, idempotency_key(user_id, key)).await?;
         let Some(item) = out.as_ref() else { return Ok(None) };
         if opt_n::<i64>(item, "expires_at").is_none_or(|at| at <= now_unix) {
             return Ok(None);
         }
-        let response = serde_json::from_str(&get_s(item, "response")?).map_err(ApiError::internal)?;
+        let response = serde_json::from_str(&get_s(item, "response")?).map_err(StoreError::corrupt)?;
         Ok(Some(IdempotencyRecord {
             order_id: get_s(item, "order_id")?,
             request_hash: get_s(item, "request_hash")?,
@@ -273,13 +256,12 @@ impl OrdersRepo {
         order: &Order,
         claim: Option<IdempotencyClaim<'_>>,
         now_unix: i64,
-    ) -> Result<PlaceOutcome, ApiError> {
+    ) -> Result<PlaceOutcome, StoreError> {
         let put_order = Put::builder()
             .table_name(&self.table)
             .set_item(Some(order.to_item()))
             .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(ApiError::internal)?;
+            .build()?;
         let created = StatusChange {
             order_id: order.id.clone(),
             from: None,
@@ -287,15 +269,12 @@ impl OrdersRepo {
             by: order.user_id.clone(),
             at: order.created_at.clone(),
         };
-        let put_change = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(created.to_item(&order.user_id)))
-            .build()
-            .map_err(ApiError::internal)?;
-        let mut items = vec![write(put_order), write(put_change)];
+        let put_change =
+            Put::builder().table_name(&self.table).set_item(Some(created.to_item(&order.user_id))).build()?;
+        let mut items = vec![transact::put(put_order), transact::put(put_change)];
         let key_index = match &claim {
             Some(claim) => {
-                let response = serde_json::to_string(order).map_err(ApiError::internal)?;
+                let response = serde_json::to_string(order).map_err(StoreError::internal)?;
                 let put_key = Put::builder()
                     .table_name(&self.table)
                     .item("pk", s(idempotency_key(&order.user_id, claim.key)))
@@ -306,9 +285,8 @@ impl OrdersRepo {
                     // A key whose TTL passed but which DynamoDB has not deleted yet is free.
                     .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
                     .expression_attribute_values(":now", n(now_unix))
-                    .build()
-                    .map_err(ApiError::internal)?;
-                items.push(write(put_key));
+                    .build()?;
+                items.push(transact::put(put_key));
                 Some(items.len() - 1)
             }
             None => None,
@@ -322,34 +300,26 @@ impl OrdersRepo {
                 .condition_expression("attribute_exists(pk) AND stock >= :qty AND price = :price")
                 .expression_attribute_values(":qty", n(line.quantity))
                 .expression_attribute_values(":price", n(line.unit_price))
-                .build()
-                .map_err(ApiError::internal)?;
-            items.push(update(decrement));
+                .build()?;
+            items.push(transact::update(decrement));
         }
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let Err(err) = result else { return Ok(PlaceOutcome::Placed) };
-            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if key_index.is_some_and(failed) {
-                return Ok(PlaceOutcome::KeyTaken);
-            }
-            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
-                return Ok(PlaceOutcome::LineRejected(line - first_line));
-            }
-            if failed(0) {
-                return Err(ApiError::internal("order id collision"));
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") {
-                return Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()));
-            }
-            return Err(db_error(err));
+        let lines = first_line..items.len();
+        let Err(cancelled) = transact(&self.client, items, Retry::OnConflict).await? else {
+            return Ok(PlaceOutcome::Placed);
+        };
+        if key_index.is_some_and(|i| cancelled.condition_failed(i)) {
+            return Ok(PlaceOutcome::KeyTaken);
         }
-        Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
+        if let Some(line) = cancelled.first_condition_failed(lines) {
+            return Ok(PlaceOutcome::LineRejected(line - first_line));
+        }
+        if cancelled.condition_failed(0) {
+            return Err(StoreError::internal("order id collision"));
+        }
+        if cancelled.conflicted() {
+            return Ok(PlaceOutcome::Contended);
+        }
+        Err(StoreError::internal(cancelled))
     }
 
     /// Moves an order from `order.status` to `to` in one transaction with its
@@ -363,7 +333,7 @@ impl OrdersRepo {
         by: &str,
         now: &str,
         restock: &[(&str, u32)],
-    ) -> Result<TransitionOutcome, ApiError> {
+    ) -> Result<TransitionOutcome, StoreError> {
         let set_status = Update::builder()
             .table_name(&self.table)
             .key("pk", s(order_key(&order.id)))
@@ -373,8 +343,7 @@ impl OrdersRepo {
             .expression_attribute_values(":to", s(to.as_str()))
             .expression_attribute_values(":from", s(order.status.as_str()))
             .expression_attribute_values(":now", s(now))
-            .build()
-            .map_err(ApiError::internal)?;
+            .build()?;
         let change = StatusChange {
             order_id: order.id.clone(),
             from: Some(order.status),
@@ -382,12 +351,9 @@ impl OrdersRepo {
             by: by.to_owned(),
             at: now.to_owned(),
         };
-        let put_change = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(change.to_item(&order.user_id)))
-            .build()
-            .map_err(ApiError::internal)?;
-        let mut items = vec![update(set_status), write(put_change)];
+        let put_change =
+            Put::builder().table_name(&self.table).set_item(Some(change.to_item(&order.user_id))).build()?;
+        let mut items = vec![transact::update(set_status), transact::put(put_change)];
         let first_line = items.len();
         for (product_id, quantity) in restock {
             let increment = Update::builder()
@@ -397,36 +363,27 @@ impl OrdersRepo {
                 // Never resurrect a deleted product as a bare stock counter.
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":qty", n(*quantity))
-                .build()
-                .map_err(ApiError::internal)?;
-            items.push(update(increment));
+                .build()?;
+            items.push(transact::update(increment));
         }
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let result = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
-            let Err(err) = result else {
-                let mut changed = order.clone();
-                changed.status = to;
-                changed.updated_at = now.to_owned();
-                return Ok(TransitionOutcome::Changed(changed));
-            };
-            let Some(codes) = cancellation_codes(&err) else { return Err(db_error(err)) };
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if failed(0) {
-                return Ok(TransitionOutcome::StatusMoved);
-            }
-            if let Some(line) = (first_line..items.len()).find(|i| failed(*i)) {
-                return Ok(TransitionOutcome::ProductGone(line - first_line));
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") && attempt < TRANSACTION_ATTEMPTS {
-                backoff(attempt).await;
-                continue;
-            }
-            if codes.iter().any(|c| c == "TransactionConflict") {
-                return Ok(TransitionOutcome::StatusMoved);
-            }
-            return Err(db_error(err));
+        let lines = first_line..items.len();
+        let Err(cancelled) = transact(&self.client, items, Retry::OnConflict).await? else {
+            let mut changed = order.clone();
+            changed.status = to;
+            changed.updated_at = now.to_owned();
+            return Ok(TransitionOutcome::Changed(changed));
+        };
+        if cancelled.condition_failed(0) {
+            return Ok(TransitionOutcome::StatusMoved);
         }
-        Ok(TransitionOutcome::StatusMoved)
+        if let Some(line) = cancelled.first_condition_failed(lines) {
+            return Ok(TransitionOutcome::ProductGone(line - first_line));
+        }
+        if cancelled.conflicted() {
+            // Still losing races after every retry: someone else is changing it.
+            return Ok(TransitionOutcome::StatusMoved);
+        }
+        Err(StoreError::internal(cancelled))
     }
 
     /// One page of a user's orders, newest first: a `Query` on `by_owner`.
@@ -437,7 +394,7 @@ impl OrdersRepo {
         user_id: &str,
         status: Option<OrderStatus>,
         page: &PageRequest,
-    ) -> Result<Page<Order>, ApiError> {
+    ) -> Result<Page<Order>, ListError> {
         let owner = orders_of(user_id);
         let scope = format!("orders:{user_id}:{}", status.map(OrderStatus::as_str).unwrap_or("*"));
         let (items, next_cursor) = self.query_owner(&owner, &scope, status, page).await?;
@@ -446,7 +403,7 @@ impl OrdersRepo {
     }
 
     /// One page of the status changes of a user's orders, newest first.
-    pub async fn history_for(&self, user_id: &str, page: &PageRequest) -> Result<Page<StatusChange>, ApiError> {
+    pub async fn history_for(&self, user_id: &str, page: &PageRequest) -> Result<Page<StatusChange>, ListError> {
         let owner = changes_of(user_id);
         let scope = format!("history:{user_id}");
         let (items, next_cursor) = self.query_owner(&owner, &scope, None, page).await?;
@@ -460,7 +417,7 @@ impl OrdersRepo {
         scope: &str,
         status: Option<OrderStatus>,
         page: &PageRequest,
-    ) -> Result<(Vec<Item>, Option<String>), ApiError> {
+    ) -> Result<(Vec<Item>, Option<String>), ListError> {
         let mut start_key = match &page.cursor {
             Some(raw) => Some(cursor::decode(raw, scope, &["pk", "owner_pk", "owner_sk"], &[("owner_pk", owner_pk)])?),
             None => None,
@@ -486,7 +443,7 @@ impl OrdersRepo {
                     .expression_attribute_names("#status", "status")
                     .expression_attribute_values(":status", s(status.as_str()));
             }
-            let out = query.send().await.map_err(db_error)?;
+            let out = query.send().await.map_err(StoreError::from)?;
             items.extend(out.items().iter().cloned());
             start_key = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
             if items.len() >= limit || start_key.is_none() || status.is_none() {

@@ -7,12 +7,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::commerce::{Category, Cents, Description, ProductName, SearchTerm, Stock};
-use crate::db::{db_error, error_code};
-use crate::error::ApiError;
-use crate::http::{Page, PageRequest};
+use crate::domain::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 use crate::repo::cursor;
+use crate::repo::error::{condition_failed, StoreError, Unavailable};
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_s, s, Item};
+use crate::repo::page::{ListError, Page, PageRequest};
 
 pub(crate) const LIST_PK: &str = "PRODUCT";
 const BY_NAME: &str = "by_name";
@@ -36,6 +35,16 @@ pub struct Product {
     pub category: String,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// Why a product could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateProductError {
+    /// A product with this id exists.
+    #[error("product {0:?} already exists")]
+    IdTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A new product's parsed fields.
@@ -99,7 +108,7 @@ impl Product {
         .into()
     }
 
-    pub(crate) fn from_item(item: &Item) -> Result<Self, ApiError> {
+    pub(crate) fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
             id: get_s(item, "id")?,
             name: get_s(item, "name")?,
@@ -124,9 +133,9 @@ impl ProductsRepo {
         Self { client, table: table.into() }
     }
 
-    /// Stores a new product with a fresh id, or `id` when given (demo data);
-    /// `409 CONFLICT` if that id exists.
-    pub async fn create(&self, new: NewProduct, id: Option<&str>, now: &str) -> Result<Product, ApiError> {
+    /// Stores a new product with a fresh id, or `id` when given (demo data),
+    /// unless a product with that id exists.
+    pub async fn create(&self, new: NewProduct, id: Option<&str>, now: &str) -> Result<Product, CreateProductError> {
         let product = Product {
             id: id.map(str::to_owned).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             name: new.name.as_str().to_owned(),
@@ -147,42 +156,33 @@ impl ProductsRepo {
             .await;
         match result {
             Ok(_) => Ok(product),
-            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => {
-                Err(ApiError::Conflict(format!("product {:?} already exists", product.id)))
-            }
-            Err(err) => Err(db_error(err)),
+            Err(err) if condition_failed(&err) => Err(CreateProductError::IdTaken(product.id)),
+            Err(err) => Err(StoreError::from(err).into()),
         }
     }
 
     /// A product by id (strongly consistent).
-    pub async fn get(&self, id: &str) -> Result<Option<Product>, ApiError> {
+    pub async fn get(&self, id: &str) -> Result<Option<Product>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, product_key(id)).await?;
         out.as_ref().map(Product::from_item).transpose()
     }
 
     /// Several products by id (at most 100, strongly consistent), keyed by id;
     /// unknown ids are simply absent.
-    pub async fn get_many(&self, ids: &[&str]) -> Result<HashMap<String, Product>, ApiError> {
+    pub async fn get_many(&self, ids: &[&str]) -> Result<HashMap<String, Product>, StoreError> {
         let mut found = HashMap::new();
         if ids.is_empty() {
             return Ok(found);
         }
         let keys: Vec<Item> = ids.iter().map(|id| [("pk".to_owned(), s(product_key(id)))].into()).collect();
-        let mut pending = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .consistent_read(true)
-                .build()
-                .map_err(ApiError::internal)?,
-        );
+        let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?);
         // Unprocessed keys are retried a few times, as the SDK docs ask.
         for attempt in 0..5u64 {
             let Some(request) = pending.take() else { break };
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
             }
-            let out =
-                self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(db_error)?;
+            let out = self.client.batch_get_item().request_items(&self.table, request).send().await?;
             for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
                 let product = Product::from_item(item)?;
                 found.insert(product.id.clone(), product);
@@ -190,13 +190,14 @@ impl ProductsRepo {
             pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).filter(|k| !k.keys().is_empty()).cloned();
         }
         if pending.is_some() {
-            return Err(ApiError::Unavailable("DynamoDB is busy".into()));
+            tracing::warn!(keys = ids.len(), "DynamoDB busy: keys left unprocessed");
+            return Err(StoreError::Unavailable(Unavailable::Busy));
         }
         Ok(found)
     }
 
     /// Applies a patch; `None` if there is no such product.
-    pub async fn update(&self, id: &str, patch: &ProductPatch, now: &str) -> Result<Option<Product>, ApiError> {
+    pub async fn update(&self, id: &str, patch: &ProductPatch, now: &str) -> Result<Option<Product>, StoreError> {
         let mut sets = vec!["updated_at = :updated_at".to_owned()];
         let mut values: HashMap<String, AttributeValue> = HashMap::new();
         let mut names: HashMap<String, String> = HashMap::new();
@@ -241,14 +242,14 @@ impl ProductsRepo {
             .await;
         match result {
             Ok(out) => out.attributes().map(Product::from_item).transpose(),
-            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => Ok(None),
-            Err(err) => Err(db_error(err)),
+            Err(err) if condition_failed(&err) => Ok(None),
+            Err(err) => Err(err.into()),
         }
     }
 
     /// Deletes a product; `false` if there was none. Orders keep their own
     /// snapshot of name and price, so they are unaffected.
-    pub async fn delete(&self, id: &str) -> Result<bool, ApiError> {
+    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .delete_item()
@@ -259,8 +260,8 @@ impl ProductsRepo {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err) if error_code(&err) == Some("ConditionalCheckFailedException") => Ok(false),
-            Err(err) => Err(db_error(err)),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -268,7 +269,7 @@ impl ProductsRepo {
     /// a category is given, else on `by_name`. `q` is a filter on that query,
     /// so a page under `?q=` may hold fewer than `limit` items (even none)
     /// while `next_cursor` says there is more.
-    pub async fn list(&self, filter: &ProductFilter, page: &PageRequest) -> Result<Page<Product>, ApiError> {
+    pub async fn list(&self, filter: &ProductFilter, page: &PageRequest) -> Result<Page<Product>, ListError> {
         let q = filter.q.as_ref().map(SearchTerm::as_str).unwrap_or("");
         let (index, partition_attr, partition_value, scope) = match &filter.category {
             Some(category) => {
@@ -306,7 +307,7 @@ impl ProductsRepo {
                     .filter_expression("contains(name_lc, :q)")
                     .expression_attribute_values(":q", s(term.as_str()));
             }
-            let out = query.send().await.map_err(db_error)?;
+            let out = query.send().await.map_err(StoreError::from)?;
             for item in out.items() {
                 items.push(Product::from_item(item)?);
             }

@@ -5,10 +5,11 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::db::{cancellation_codes, db_error};
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::repo::error::StoreError;
 use crate::repo::item::{get_by_pk, get_s, n, opt_s, put_opt_s, s, Item};
+use crate::repo::page::{ListError, Page, PageRequest};
+use crate::repo::transact::{self, transact, Cancelled, Retry};
 
 /// A user as stored, credentials included. Never serialised to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,18 +78,43 @@ impl UserRecord {
         item
     }
 
-    pub(crate) fn from_item(item: &Item) -> Result<Self, ApiError> {
+    pub(crate) fn from_item(item: &Item) -> Result<Self, StoreError> {
         Ok(Self {
             id: get_s(item, "id")?,
             username: get_s(item, "username")?,
             email: opt_s(item, "email"),
             full_name: opt_s(item, "full_name"),
-            role: get_s(item, "role")?.parse().map_err(ApiError::internal)?,
+            role: get_s(item, "role")?.parse().map_err(StoreError::corrupt)?,
             password_hash: get_s(item, "password_hash")?,
             created_at: get_s(item, "created_at")?,
             updated_at: get_s(item, "updated_at")?,
         })
     }
+}
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the username is taken")]
+    UsernameTaken,
+    /// Creations of this username kept racing each other through every retry.
+    #[error("the username is being created concurrently")]
+    Contended,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a change or deletion of a user was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeUserError {
+    /// It would leave no admin.
+    #[error("the last admin cannot be demoted or deleted")]
+    LastAdmin,
+    /// The user was changed or deleted since it was read.
+    #[error("the user was changed or deleted concurrently")]
+    ChangedConcurrently,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 #[derive(Clone)]
@@ -103,19 +129,18 @@ impl UsersRepo {
     }
 
     /// The claim that makes a username unique, created with the user.
-    fn username_claim(&self, username: &str, user_id: &str) -> Result<TransactWriteItem, ApiError> {
+    fn username_claim(&self, username: &str, user_id: &str) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .item("pk", s(username_key(username)))
             .item("user_id", s(user_id))
             .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .build()?;
+        Ok(transact::put(put))
     }
 
     /// Adds `delta` to the admin counter; a decrement requires another admin to remain.
-    pub(crate) fn admin_counter(&self, delta: i64) -> Result<TransactWriteItem, ApiError> {
+    pub(crate) fn admin_counter(&self, delta: i64) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(ADMIN_COUNTER_KEY))
@@ -125,48 +150,38 @@ impl UsersRepo {
         if delta < 0 {
             update = update.condition_expression("#count > :one").expression_attribute_values(":one", n(1));
         }
-        Ok(TransactWriteItem::builder().update(update.build().map_err(ApiError::internal)?).build())
+        Ok(transact::update(update.build()?))
     }
 
-    /// Creates a user; `409 CONFLICT` if the username is taken, however many
-    /// creations race for it.
-    pub async fn create(&self, user: &UserRecord) -> Result<(), ApiError> {
+    /// Creates a user unless the username is taken, however many creations
+    /// race for it: exactly one of them wins.
+    pub async fn create(&self, user: &UserRecord) -> Result<(), CreateUserError> {
         let put_user = Put::builder()
             .table_name(&self.table)
             .set_item(Some(user.to_item()))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(ApiError::internal)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put_user).build())
-            .transact_items(self.username_claim(&user.username, &user.id)?);
+            .map_err(StoreError::from)?;
+        let mut items = vec![transact::put(put_user), self.username_claim(&user.username, &user.id)?];
         if user.role == Role::Admin {
-            request = request.transact_items(self.admin_counter(1)?);
+            items.push(self.admin_counter(1)?);
         }
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(err) => match cancellation_codes(&err) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
-                    Err(ApiError::Conflict(format!("username {:?} is already taken", user.username)))
-                }
-                Some(codes) if codes.iter().any(|c| c == "TransactionConflict") => {
-                    Err(ApiError::Conflict(format!("username {:?} is being created concurrently", user.username)))
-                }
-                _ => Err(db_error(err)),
-            },
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) if cancelled.any_condition_failed() => Err(CreateUserError::UsernameTaken),
+            Err(cancelled) if cancelled.conflicted() => Err(CreateUserError::Contended),
+            Err(cancelled) => Err(StoreError::internal(cancelled).into()),
         }
     }
 
     /// A user by id (strongly consistent).
-    pub async fn get(&self, id: &str) -> Result<Option<UserRecord>, ApiError> {
+    pub async fn get(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
         let out = get_by_pk(&self.client, &self.table, user_key(id)).await?;
         out.as_ref().map(UserRecord::from_item).transpose()
     }
 
     /// A user by (normalised) username.
-    pub async fn get_by_username(&self, username: &str) -> Result<Option<UserRecord>, ApiError> {
+    pub async fn get_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let claim = get_by_pk(&self.client, &self.table, username_key(username)).await?;
         match claim.as_ref().and_then(|item| opt_s(item, "user_id")) {
             Some(user_id) => self.get(&user_id).await,
@@ -190,25 +205,14 @@ impl UserUpdate {
     }
 }
 
-fn conflict_or(
-    err: aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
-    admin_counter_at: Option<usize>,
-) -> ApiError {
-    match cancellation_codes(&err) {
-        Some(codes) => {
-            let failed = |i: usize| codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed");
-            if admin_counter_at.is_some_and(failed) {
-                ApiError::Conflict("the last admin cannot be demoted or deleted".into())
-            } else if codes.iter().any(|c| c == "ConditionalCheckFailed" || c == "TransactionConflict") {
-                ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
-            } else {
-                db_error(err)
-            }
-        }
-        None => db_error(err),
+/// What a cancelled change or deletion of a user means.
+fn change_refused(cancelled: Cancelled, admin_counter_at: Option<usize>) -> ChangeUserError {
+    if admin_counter_at.is_some_and(|i| cancelled.condition_failed(i)) {
+        ChangeUserError::LastAdmin
+    } else if cancelled.any_condition_failed() || cancelled.conflicted() {
+        ChangeUserError::ChangedConcurrently
+    } else {
+        StoreError::internal(cancelled).into()
     }
 }
 
@@ -223,7 +227,7 @@ impl UsersRepo {
         update: &UserUpdate,
         now: &str,
         also: Vec<TransactWriteItem>,
-    ) -> Result<UserRecord, ApiError> {
+    ) -> Result<UserRecord, ChangeUserError> {
         let mut next = current.clone();
         let mut sets = vec!["updated_at = :now".to_owned()];
         let mut removes = Vec::new();
@@ -266,28 +270,27 @@ impl UsersRepo {
             expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
         next.updated_at = now.to_owned();
-        let item = builder.update_expression(expression).build().map_err(ApiError::internal)?;
-        let mut request =
-            self.client.transact_write_items().transact_items(TransactWriteItem::builder().update(item).build());
+        let item = builder.update_expression(expression).build().map_err(StoreError::from)?;
+        let mut items = vec![transact::update(item)];
         let mut admin_counter_at = None;
         match (current.role, next.role) {
             (Role::Admin, Role::User) => {
-                admin_counter_at = Some(1);
-                request = request.transact_items(self.admin_counter(-1)?);
+                admin_counter_at = Some(items.len());
+                items.push(self.admin_counter(-1)?);
             }
-            (Role::User, Role::Admin) => request = request.transact_items(self.admin_counter(1)?),
+            (Role::User, Role::Admin) => items.push(self.admin_counter(1)?),
             _ => {}
         }
-        for item in also {
-            request = request.transact_items(item);
+        items.extend(also);
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(next),
+            Err(cancelled) => Err(change_refused(cancelled, admin_counter_at)),
         }
-        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
-        Ok(next)
     }
 
     /// Deletes a user and their username claim, keeps the admin counter right and
     /// applies `also` (the session revocation) in the same transaction.
-    pub async fn delete(&self, current: &UserRecord, also: Vec<TransactWriteItem>) -> Result<(), ApiError> {
+    pub async fn delete(&self, current: &UserRecord, also: Vec<TransactWriteItem>) -> Result<(), ChangeUserError> {
         use aws_sdk_dynamodb::types::Delete;
         let user = Delete::builder()
             .table_name(&self.table)
@@ -295,34 +298,32 @@ impl UsersRepo {
             .condition_expression("attribute_exists(pk) AND updated_at = :seen")
             .expression_attribute_values(":seen", s(&current.updated_at))
             .build()
-            .map_err(ApiError::internal)?;
+            .map_err(StoreError::from)?;
         let claim = Delete::builder()
             .table_name(&self.table)
             .key("pk", s(username_key(&current.username)))
             .build()
-            .map_err(ApiError::internal)?;
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(user).build())
-            .transact_items(TransactWriteItem::builder().delete(claim).build());
+            .map_err(StoreError::from)?;
+        let mut items = vec![transact::delete(user), transact::delete(claim)];
         let mut admin_counter_at = None;
         if current.role == Role::Admin {
-            admin_counter_at = Some(2);
-            request = request.transact_items(self.admin_counter(-1)?);
+            admin_counter_at = Some(items.len());
+            items.push(self.admin_counter(-1)?);
         }
-        for item in also {
-            request = request.transact_items(item);
+        items.extend(also);
+        match transact(&self.client, items, Retry::OnConflict).await? {
+            Ok(()) => Ok(()),
+            Err(cancelled) => Err(change_refused(cancelled, admin_counter_at)),
         }
-        request.send().await.map_err(|err| conflict_or(err, admin_counter_at))?;
-        Ok(())
     }
 
     /// One page of users in username order.
-    pub async fn list(&self, limit: u16, cursor: Option<&str>) -> Result<(Vec<UserRecord>, Option<String>), ApiError> {
+    pub async fn list(&self, page: &PageRequest) -> Result<Page<UserRecord>, ListError> {
         use crate::repo::cursor;
         const SCOPE: &str = "users";
-        let start = cursor
+        let start = page
+            .cursor
+            .as_deref()
             .map(|c| cursor::decode(c, SCOPE, &["pk", "list_pk", "list_sk"], &[("list_pk", LIST_PK)]))
             .transpose()?;
         let out = self
@@ -332,12 +333,12 @@ impl UsersRepo {
             .index_name("by_username")
             .key_condition_expression("list_pk = :pk")
             .expression_attribute_values(":pk", s(LIST_PK))
-            .limit(i32::from(limit))
+            .limit(i32::from(page.limit))
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(db_error)?;
-        let users = out.items().iter().map(UserRecord::from_item).collect::<Result<Vec<_>, _>>()?;
-        Ok((users, cursor::next(SCOPE, out.last_evaluated_key())))
+            .map_err(StoreError::from)?;
+        let items = out.items().iter().map(UserRecord::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor: cursor::next(SCOPE, out.last_evaluated_key()) })
     }
 }

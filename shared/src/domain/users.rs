@@ -1,6 +1,8 @@
-//! Domain types that parse instead of validate: once one exists, it is valid.
+//! The users domain: roles, usernames, e-mail addresses and display names.
 
 use serde::{Deserialize, Serialize};
+
+use super::text::short_text;
 
 /// A user's role. Role checks live in the functions, not in the authorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,16 +106,10 @@ impl Email {
 pub struct FullName(String);
 
 impl FullName {
+    pub const MAX: usize = 100;
+
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim();
-        let len = value.chars().count();
-        if len == 0 || len > 100 {
-            return Err("must be 1 to 100 characters".into());
-        }
-        if value.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(value.to_owned()))
+        short_text(raw, Self::MAX).map(|name| Self(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
