@@ -215,7 +215,7 @@ fn function_block(function: &Function, route: Option<&Route>) -> Result<String, 
 fn template_functions(manifest: &Manifest) -> Result<String, String> {
     let mut blocks = vec![function_block(&manifest.authorizer, None)?];
     for route in &manifest.routes {
-        blocks.push(function_block(&route.function(), Some(route))?);
+        blocks.push(function_block(&route.function, Some(route))?);
     }
     Ok(blocks.join("\n"))
 }
@@ -330,7 +330,7 @@ mod tests {
             "#,
         )
         .expect("parses");
-        let block = function_block(&manifest.routes[0].function(), Some(&manifest.routes[0])).expect("block");
+        let block = function_block(&manifest.routes[0].function, Some(&manifest.routes[0])).expect("block");
         assert!(block.starts_with("  CartGetFunction:\n"), "{block}");
         assert!(block.contains("Description: \"GET /cart - the cart: yes\"\n"), "{block}");
         assert!(block.contains("LIMIT: 50\n") && block.contains("TEXT: \"a b\"\n"), "{block}");

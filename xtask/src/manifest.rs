@@ -7,7 +7,6 @@ use serde::Deserialize;
 pub const PATH: &str = "functions/routes.toml";
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Manifest {
     #[serde(default, rename = "route")]
     pub routes: Vec<Route>,
@@ -16,7 +15,6 @@ pub struct Manifest {
 
 /// What every function declares.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Function {
     pub name: String,
     pub handler: String,
@@ -32,33 +30,43 @@ pub struct Function {
 
 /// An HTTP route: a function with its method, path and access.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Route {
-    pub name: String,
     pub method: String,
     pub path: String,
     pub access: String,
-    pub handler: String,
-    pub summary: String,
-    #[serde(default)]
-    pub jwt_secret: bool,
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    #[serde(default)]
-    pub dynamodb: toml::Table,
+    #[serde(flatten)]
+    pub function: Function,
 }
 
-impl Route {
-    pub fn function(&self) -> Function {
-        Function {
-            name: self.name.clone(),
-            handler: self.handler.clone(),
-            summary: self.summary.clone(),
-            jwt_secret: self.jwt_secret,
-            env: self.env.clone(),
-            dynamodb: self.dynamodb.clone(),
-        }
+/// A route is a function: `route.name`, `route.handler`, ...
+impl std::ops::Deref for Route {
+    type Target = Function;
+    fn deref(&self) -> &Function {
+        &self.function
     }
+}
+
+const FUNCTION_KEYS: [&str; 6] = ["name", "handler", "summary", "jwt_secret", "env", "dynamodb"];
+const ROUTE_KEYS: [&str; 3] = ["method", "path", "access"];
+
+/// Refuses keys the manifest does not know (a typo would otherwise be ignored;
+/// serde's `deny_unknown_fields` does not combine with `flatten`).
+fn check_keys(raw: &toml::Table) -> Result<(), String> {
+    let unknown =
+        |table: &toml::Table, allowed: &[&str], what: &str| match table.keys().find(|k| !allowed.contains(&k.as_str()))
+        {
+            Some(key) => Err(format!("{PATH}: unknown field `{key}` in {what}")),
+            None => Ok(()),
+        };
+    unknown(raw, &["route", "authorizer"], "the manifest")?;
+    for route in raw.get("route").and_then(toml::Value::as_array).into_iter().flatten() {
+        let keys: Vec<&str> = FUNCTION_KEYS.iter().chain(&ROUTE_KEYS).copied().collect();
+        unknown(route.as_table().ok_or_else(|| format!("{PATH}: a [[route]] must be a table"))?, &keys, "a [[route]]")?;
+    }
+    if let Some(authorizer) = raw.get("authorizer").and_then(toml::Value::as_table) {
+        unknown(authorizer, &FUNCTION_KEYS, "[authorizer]")?;
+    }
+    Ok(())
 }
 
 /// The access kinds and the `shared::access` type that asks for each.
@@ -127,7 +135,9 @@ fn is_name(text: &str) -> bool {
 
 impl Manifest {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let manifest: Self = toml::from_str(text).map_err(|e| format!("{PATH}: {e}"))?;
+        let raw: toml::Table = toml::from_str(text).map_err(|e| format!("{PATH}: {e}"))?;
+        check_keys(&raw)?;
+        let manifest: Self = raw.try_into().map_err(|e| format!("{PATH}: {e}"))?;
         manifest.check()?;
         Ok(manifest)
     }
@@ -139,7 +149,7 @@ impl Manifest {
 
     /// Every function: the routes, then the authorizer.
     pub fn functions(&self) -> Vec<Function> {
-        self.routes.iter().map(Route::function).chain([self.authorizer.clone()]).collect()
+        self.routes.iter().map(|r| r.function.clone()).chain([self.authorizer.clone()]).collect()
     }
 
     fn check(&self) -> Result<(), String> {
@@ -243,7 +253,7 @@ mod tests {
     fn parses_routes_and_grants() {
         let manifest = Manifest::parse(ONE).expect("parses");
         assert_eq!(manifest.routes.len(), 1);
-        let grants = manifest.routes[0].function().grants().expect("grants");
+        let grants = manifest.routes[0].grants().expect("grants");
         assert_eq!(grants[1], Grant { table: "carts".into(), action: "Query".into(), index: Some("by_owner".into()) });
         assert_eq!(manifest.functions().len(), 2);
     }
@@ -258,7 +268,10 @@ mod tests {
             (ONE.replace(r#"name = "cart-get""#, r#"name = "Cart Get""#), "not a function name"),
             (ONE.replace(r#"name = "cart-get""#, r#"name = "authorizer""#), "declared twice"),
             (ONE.replace(r#"access = "user""#, r#"access = "self-or-admin""#), "names a user"),
-            (ONE.replace("summary = \"the caller's cart\"", "summary = \"x\"\ncolour = \"red\""), "unknown field"),
+            (
+                ONE.replace("summary = \"the caller's cart\"", "summary = \"x\"\ncolour = \"red\""),
+                "unknown field `colour`",
+            ),
         ];
         for (text, expected) in cases {
             let error = Manifest::parse(&text).expect_err(expected);
