@@ -134,6 +134,15 @@ fn registry(manifest: &Manifest) -> String {
     out
 }
 
+/// checkov findings that do not apply to a function of this API, with the reason.
+const CHECKOV_SKIPS: &str = "      checkov:
+        skip:
+          - id: CKV_AWS_116
+            comment: \"No DLQ: invoked synchronously by API Gateway (or as its authorizer); a DLQ only receives failed asynchronous invocations.\"
+          - id: CKV_AWS_117
+            comment: \"No VPC: it reaches only DynamoDB over IAM-authenticated endpoints; a VPC would add NAT or endpoints and ENI cold starts, protecting nothing.\"
+";
+
 /// `users-get` → `UsersGetFunction`.
 pub fn logical_id(name: &str) -> String {
     format!("{}Function", pascal(name))
@@ -159,7 +168,7 @@ fn function_block(function: &Function, route: Option<&Route>) -> Result<String, 
     let _ = write!(
         out,
         "  {}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n      \
-         BuildProperties:\n        Binary: {}\n    Properties:\n      CodeUri: .\n      Description: {:?}\n",
+         BuildProperties:\n        Binary: {}\n{CHECKOV_SKIPS}    Properties:\n      CodeUri: .\n      Description: {:?}\n",
         logical_id(&function.name),
         function.name,
         description
