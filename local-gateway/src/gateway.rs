@@ -500,6 +500,23 @@ impl RestEvent {
     }
 }
 
+/// The proxy and REQUEST-authorizer events the gateway builds for `request` on
+/// `route`, with `authorizer` as the context of an Allow (for comparing them
+/// with the payloads AWS sends).
+pub fn rest_events(
+    stage: &str,
+    route: &RouteSpec,
+    path_params: HashMap<String, String>,
+    request: &http::Request<Bytes>,
+    peer: SocketAddr,
+    authorizer: Map<String, Value>,
+) -> (Value, Value) {
+    let mut event = RestEvent::new(stage, route, path_params, request, peer, "parity-request");
+    let authorizer_event = event.authorizer_event();
+    event.authorizer = authorizer;
+    (event.proxy_event(request.body()), authorizer_event)
+}
+
 fn proxy_response_to_http(wire: ApiGatewayProxyResponse) -> http::Response<Bytes> {
     let body = match wire.body {
         None => Bytes::new(),

@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod iam;
 pub mod metrics;
 pub mod openapi;
+pub mod runtime_api;
 pub mod seed;
 pub mod server;
 pub mod tables;

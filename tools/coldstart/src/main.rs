@@ -1,5 +1,6 @@
-//! Cold-start harness: a minimal Lambda Runtime API emulator that starts every
-//! function binary of `template.yaml` the way Lambda does and times it.
+//! Cold-start harness: starts every function binary of `template.yaml` the way
+//! Lambda does, under the local gateway's Runtime API emulator
+//! (`local_gateway::runtime_api`), and times it.
 //!
 //! For each function it runs the release binary (built natively, x86_64) with
 //! `AWS_LAMBDA_RUNTIME_API` pointing here and the environment Lambda and the
@@ -18,31 +19,20 @@
 //! Set `DYNAMODB_ENDPOINT` to use a running DynamoDB instead of starting one.
 //! Figures and how to read them: BENCHMARKS.md.
 
-use std::collections::HashMap;
-use std::convert::Infallible;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use local_gateway::dynamodb_local::Storage;
+use local_gateway::runtime_api::{lambda_environment, Posted, RuntimeApi};
 use local_gateway::template::{FunctionSpec, RouteSpec, Template};
 use local_gateway::{Database, Options};
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
-use tokio::sync::oneshot;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const STACK: &str = "coldstart";
 const REGION: &str = "us-east-1";
 const SECRET: &str = "coldstart-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
-const MEMORY_MB: &str = "256";
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(15);
+const MEMORY_MB: u32 = 256;
 
 const USAGE: &str = "usage: coldstart [--runs N] [--bin-dir DIR] [--only BIN[,BIN...]]
 
@@ -50,25 +40,6 @@ const USAGE: &str = "usage: coldstart [--runs N] [--bin-dir DIR] [--only BIN[,BI
   --bin-dir DIR where the function binaries are (default: <workspace>/target/release,
                 or $CARGO_TARGET_DIR/release)
   --only LIST   measure only these binaries";
-
-/// What the function posted back first, and when it first polled for an event
-/// (its init was done then).
-struct Outcome {
-    polled: Option<Instant>,
-    at: Instant,
-    kind: &'static str,
-    body: Bytes,
-}
-
-/// The one invocation the emulator hands out next, and where its outcome goes.
-#[derive(Default)]
-struct Pending {
-    event: Option<(String, Value)>,
-    polled: Option<Instant>,
-    done: Option<oneshot::Sender<Outcome>>,
-}
-
-type State = Arc<Mutex<Pending>>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -125,12 +96,9 @@ async fn run() -> Result<(), BoxError> {
     let endpoint = gateway.dynamodb_endpoint.clone();
     let template = Template::load(STACK, REGION)?;
     // Let DynamoDB Local's JVM settle after creating the tables.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
 
-    let state: State = Arc::default();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let runtime_api = listener.local_addr()?.to_string();
-    tokio::spawn(serve(listener, state.clone()));
+    let runtime_api = RuntimeApi::start(format!("arn:aws:lambda:{REGION}:000000000000:function:{STACK}")).await?;
 
     let tokens = shared::token::TokenService::from_env(&shared::config::Env::from_pairs([("JWT_SECRET", SECRET)]))?;
     let token =
@@ -158,14 +126,14 @@ async fn run() -> Result<(), BoxError> {
                 continue;
             }
         };
-        let env = lambda_environment(function, &runtime_api, &endpoint, &binary);
+        let env = lambda_environment(function, STACK, REGION, MEMORY_MB, &endpoint, SECRET, &binary);
         let mut times = Vec::with_capacity(args.runs);
         let mut inits = Vec::with_capacity(args.runs);
         let mut answer = String::new();
         // One discarded run first: it pays for reading the binary from disk and
         // for DynamoDB Local's first requests, which Lambda's figures do not have.
         for run in 0..=args.runs {
-            let result = cold_start(&binary, &env, &state, event.clone()).await;
+            let result = cold_start(&runtime_api, &binary, &env, event.clone()).await;
             if run == 0 && result.is_ok() {
                 continue;
             }
@@ -215,44 +183,6 @@ async fn run() -> Result<(), BoxError> {
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
-}
-
-/// The environment Lambda gives a `provided.al2023` function, plus the template's
-/// variables with the local endpoint, secret and dummy credentials.
-fn lambda_environment(
-    function: &FunctionSpec,
-    runtime_api: &str,
-    endpoint: &str,
-    binary: &Path,
-) -> HashMap<String, String> {
-    let mut env: HashMap<String, String> = function.environment.clone().into_iter().collect();
-    let name = format!("{STACK}-{}", function.logical_id);
-    let task_root = binary.parent().map(|p| p.display().to_string()).unwrap_or_default();
-    for (key, value) in [
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_MB.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{STACK}")),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", format!("2025/01/01/{name}[$LATEST]0123456789abcdef")),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
-        ("AWS_REGION", REGION.to_owned()),
-        ("AWS_DEFAULT_REGION", REGION.to_owned()),
-        ("AWS_ACCESS_KEY_ID", "AKIACOLDSTARTLOCAL00".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "coldstart-local-secret-access-key".to_owned()),
-        ("AWS_SESSION_TOKEN", "coldstart-local-session-token".to_owned()),
-        ("LAMBDA_TASK_ROOT", task_root),
-        ("_HANDLER", "bootstrap".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-        ("LANG", "en_US.UTF-8".to_owned()),
-        ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
-        ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
-        ("JWT_SECRET", SECRET.to_owned()),
-    ] {
-        env.insert(key.to_owned(), value);
-    }
-    env
 }
 
 /// The authorizer gets a REQUEST event with a valid token; an HTTP function the
@@ -335,126 +265,21 @@ fn request_context(template: &Template, method: &str, resource: &str, path: &str
     })
 }
 
-/// One cold start: exec, hand out the event, wait for the first answer, kill.
+/// One cold start; the answer summarised, or an error with the function's logs.
 async fn cold_start(
+    runtime_api: &RuntimeApi,
     binary: &Path,
-    env: &HashMap<String, String>,
-    state: &State,
+    env: &std::collections::HashMap<String, String>,
     event: Value,
-) -> Result<(Duration, Duration, String), BoxError> {
-    let (done, outcome) = oneshot::channel();
-    {
-        let mut pending = state.lock().unwrap_or_else(|p| p.into_inner());
-        pending.event = Some((uuid::Uuid::new_v4().to_string(), event));
-        pending.polled = None;
-        pending.done = Some(done);
-    }
-    let started = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
-        .env_clear()
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let logs = tokio::spawn(async move {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text).await;
-        text
-    });
-    let result = tokio::time::timeout(INVOKE_TIMEOUT, outcome).await;
-    let _ = child.kill().await;
-    let logs = logs.await.unwrap_or_default();
-    let outcome = match result {
-        Ok(Ok(outcome)) => outcome,
-        _ => return Err(format!("no answer within {INVOKE_TIMEOUT:?}; stderr:\n{logs}").into()),
-    };
-    let elapsed = outcome.at.duration_since(started);
-    let init = outcome.polled.map(|p| p.duration_since(started)).unwrap_or(elapsed);
-    let body: Value = serde_json::from_slice(&outcome.body).unwrap_or(Value::Null);
-    let summary = match (outcome.kind, &body) {
-        ("response", body) if body.get("statusCode").is_some() => format!("HTTP {}", body["statusCode"]),
-        ("response", body) if body.get("policyDocument").is_some() => {
+) -> Result<(std::time::Duration, std::time::Duration, String), BoxError> {
+    let invocation = runtime_api.invoke_cold(binary, env, event).await?;
+    let body = &invocation.body;
+    let summary = match invocation.posted {
+        Posted::Response if body.get("statusCode").is_some() => format!("HTTP {}", body["statusCode"]),
+        Posted::Response if body.get("policyDocument").is_some() => {
             format!("{} policy", body["policyDocument"]["Statement"][0]["Effect"].as_str().unwrap_or("?"))
         }
-        (kind, body) => return Err(format!("{kind}: {body}; stderr:\n{logs}").into()),
+        posted => return Err(format!("{posted:?}: {body}; stderr:\n{}", invocation.logs).into()),
     };
-    Ok((init, elapsed, summary))
-}
-
-/// The Runtime API: `next` hands out the pending event once (later calls wait,
-/// the process is killed meanwhile); `response`, `error` and `init/error` end
-/// the run.
-async fn serve(listener: tokio::net::TcpListener, state: State) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(runtime_api(request, &state).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-        });
-    }
-}
-
-async fn runtime_api(request: hyper::Request<Incoming>, state: &State) -> hyper::Response<Full<Bytes>> {
-    let path = request.uri().path().to_owned();
-    let is_post = request.method() == http::Method::POST;
-    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let at = Instant::now();
-    let finished = |kind| {
-        let mut pending = state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(done) = pending.done.take() {
-            let _ = done.send(Outcome { polled: pending.polled, at, kind, body: body.clone() });
-        }
-        reply(202, Bytes::from_static(b"{\"status\":\"OK\"}"), &[])
-    };
-    match path.strip_prefix("/2018-06-01/runtime/") {
-        Some("invocation/next") => {
-            let next = {
-                let mut pending = state.lock().unwrap_or_else(|p| p.into_inner());
-                pending.polled.get_or_insert(at);
-                pending.event.take()
-            };
-            let Some((request_id, event)) = next else {
-                // Only one invocation per process: hold the poll until it is killed.
-                tokio::time::sleep(INVOKE_TIMEOUT * 2).await;
-                return reply(500, Bytes::new(), &[]);
-            };
-            let deadline = std::time::SystemTime::now() + Duration::from_secs(10);
-            let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
-            let arn = format!("arn:aws:lambda:{REGION}:000000000000:function:{STACK}");
-            reply(
-                200,
-                Bytes::from(event.to_string()),
-                &[
-                    ("lambda-runtime-aws-request-id", request_id),
-                    ("lambda-runtime-deadline-ms", deadline_ms.to_string()),
-                    ("lambda-runtime-invoked-function-arn", arn),
-                    ("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0".to_owned()),
-                ],
-            )
-        }
-        Some("init/error") if is_post => finished("init-error"),
-        Some(rest) if is_post && rest.starts_with("invocation/") && rest.ends_with("/response") => finished("response"),
-        Some(rest) if is_post && rest.starts_with("invocation/") && rest.ends_with("/error") => finished("error"),
-        _ => reply(404, Bytes::from_static(b"{\"errorMessage\":\"unknown runtime API path\"}"), &[]),
-    }
-}
-
-fn reply(status: u16, body: Bytes, headers: &[(&str, String)]) -> hyper::Response<Full<Bytes>> {
-    let mut response = hyper::Response::new(Full::new(body));
-    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(*name), http::HeaderValue::try_from(value.as_str()))
-        {
-            response.headers_mut().insert(name, value);
-        }
-    }
-    response
+    Ok((invocation.init, invocation.elapsed, summary))
 }
