@@ -292,3 +292,19 @@ pub fn order_body(lines: &[(&str, i64)]) -> Value {
         lines.iter().map(|(id, qty)| serde_json::json!({"product_id": id, "quantity": qty})).collect();
     serde_json::json!({ "items": items })
 }
+
+impl TestApp {
+    /// `PUT /cart/items/{product_id}` with `{quantity}`.
+    pub async fn put_in_cart(&self, token: &str, product_id: &str, quantity: i64) -> Res {
+        self.put(&format!("/cart/items/{product_id}"), &serde_json::json!({ "quantity": quantity }), Some(token)).await
+    }
+
+    /// `POST /cart/checkout` without a body, with an `Idempotency-Key` if given.
+    pub async fn checkout(&self, token: &str, key: Option<&str>) -> Res {
+        let mut request = self.http.post(self.url("/cart/checkout")).bearer_auth(token);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.send(request).await
+    }
+}
