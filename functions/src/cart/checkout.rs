@@ -17,7 +17,6 @@
 
 use lambda_http::Request;
 use shared::access::User;
-use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::domain::{checkout_request_hash, Quantity};
 use shared::http::Reply;
@@ -64,14 +63,7 @@ impl Route for CartCheckout {
     async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
         let key = idempotency_key(&req)?;
         let request_hash = checkout_request_hash();
-        let placement = Placement {
-            orders: &self.orders,
-            products: &self.products,
-            user_id: &caller.user_id,
-            key: key.as_ref(),
-            request_hash: &request_hash,
-            now: Now::read(),
-        };
+        let placement = Placement::new(&self.orders, &self.products, &caller.user_id, key.as_ref(), &request_hash);
         if let Some(replayed) = placement.replayed().await? {
             return Ok(replayed);
         }

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use lambda_http::Request;
 use serde_json::{Map, Value};
 use shared::access::User;
-use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::domain::{order_request_hash, ItemId, Quantity};
 use shared::error::FieldError;
@@ -96,14 +95,7 @@ impl Route for CreateOrder {
         let key = idempotency_key(&req)?;
         let lines = parse_lines(&json_body(&req)?)?;
         let request_hash = order_request_hash(&lines);
-        let placement = Placement {
-            orders: &self.orders,
-            products: &self.products,
-            user_id: &caller.user_id,
-            key: key.as_ref(),
-            request_hash: &request_hash,
-            now: Now::read(),
-        };
+        let placement = Placement::new(&self.orders, &self.products, &caller.user_id, key.as_ref(), &request_hash);
         if let Some(replayed) = placement.replayed().await? {
             return Ok(replayed);
         }

@@ -114,7 +114,18 @@ pub enum Placed {
     TiedRejected,
 }
 
-impl Placement<'_> {
+impl<'a> Placement<'a> {
+    /// A placement now.
+    pub fn new(
+        orders: &'a OrdersRepo,
+        products: &'a ProductsRepo,
+        user_id: &'a str,
+        key: Option<&'a IdempotencyKey>,
+        request_hash: &'a str,
+    ) -> Self {
+        Self { orders, products, user_id, key, request_hash, now: Now::read() }
+    }
+
     /// The stored answer, if the request's key was used before (within 24 h).
     pub async fn replayed(&self) -> ApiResult<Option<Reply>> {
         let Some(key) = self.key else { return Ok(None) };

@@ -9,34 +9,7 @@ use shared::repo::carts::{Cart, CartsRepo};
 use shared::repo::orders::{OrdersRepo, PlaceOutcome};
 use shared::repo::products::{Product, ProductsRepo};
 
-use crate::helpers::{order_body, spawn_app, Res, Session, TestApp};
-
-/// An app with an admin, a shopper and two products (stock 10 and 3).
-struct Shop {
-    app: TestApp,
-    admin: Session,
-    ann: Session,
-    lamp: String,
-    desk: String,
-}
-
-async fn shop() -> Shop {
-    let app = spawn_app().await;
-    let admin = app.user_session("boss", Role::Admin).await;
-    let ann = app.user_session("ann", Role::User).await;
-    let lamp = app.create_product(&admin.access, "Desk Lamp", 2_999, 10, "office").await;
-    let desk = app.create_product(&admin.access, "Standing Desk", 49_900, 3, "office").await;
-    Shop { app, admin, ann, lamp, desk }
-}
-
-fn detail_fields(error: &Value) -> Vec<String> {
-    error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .map(|d| d["field"].as_str().expect("field").to_owned())
-        .collect()
-}
+use crate::helpers::{detail_fields, order_body, shop, spawn_app, Res, Session, Shop, TestApp};
 
 /// `(product_id, quantity)` of each line of a cart answer.
 fn lines_of(cart: &Value) -> Vec<(String, i64)> {
@@ -226,7 +199,8 @@ async fn a_cart_is_its_owners_alone_and_survives_logout() {
 /// the cart is empty, the order is listed.
 #[tokio::test]
 async fn checkout_places_the_order_empties_the_cart_and_a_retry_with_the_key_replays_it() {
-    let Shop { app, ann, lamp, desk, .. } = shop().await;
+    let shop = shop().await;
+    let Shop { app, ann, lamp, desk, .. } = &shop;
     app.put_in_cart(&ann.access, &lamp, 2).await.assert_ok(200);
     app.put_in_cart(&ann.access, &desk, 1).await.assert_ok(200);
     assert_eq!(app.cart(&ann.access).await["total"], 55_898);
@@ -236,15 +210,7 @@ async fn checkout_places_the_order_empties_the_cart_and_a_retry_with_the_key_rep
 
     let order = first.assert_ok(201).clone();
     assert!(first.headers.get("idempotent-replayed").is_none());
-    assert_eq!((order["user_id"].clone(), order["status"].clone()), (json!(ann.user_id), json!("pending")));
-    assert_eq!(
-        order["items"],
-        json!([
-            {"product_id": lamp, "name": "Desk Lamp", "unit_price": 2_999, "quantity": 2, "line_total": 5_998},
-            {"product_id": desk, "name": "Standing Desk", "unit_price": 49_900, "quantity": 1, "line_total": 49_900},
-        ])
-    );
-    assert_eq!(order["total"], 55_898);
+    shop.assert_two_lamps_and_a_desk(&order, &ann.user_id);
     assert_eq!(retry.assert_ok(201), &order);
     assert_eq!(retry.headers["idempotent-replayed"], "true");
     assert_eq!(app.cart(&ann.access).await, json!({"items": [], "total": 0, "updated_at": null}));

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete};
 use aws_sdk_dynamodb::Client;
 
 use crate::repo::error::{condition_failed, StoreError};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, s, Item};
+use crate::repo::item::{get_by_pk, get_list, get_n, get_s, n, s, Item};
 use crate::repo::transact::{self, TiedWrite};
 
 fn cart_key(user_id: &str) -> String {
@@ -72,13 +72,7 @@ impl Cart {
     }
 
     fn from_item(item: &Item) -> Result<Self, StoreError> {
-        let lines = item
-            .get("lines")
-            .and_then(|v| v.as_l().ok())
-            .ok_or_else(|| StoreError::corrupt("cart attribute `lines` is missing"))?
-            .iter()
-            .map(CartLine::from_value)
-            .collect::<Result<_, _>>()?;
+        let lines = get_list(item, "lines", CartLine::from_value)?;
         Ok(Self {
             user_id: get_s(item, "user_id")?,
             lines,

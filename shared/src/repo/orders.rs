@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::repo::cursor;
 use crate::repo::error::StoreError;
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_list, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::page::{ListError, Page, PageRequest};
 use crate::repo::products::product_key;
 use crate::repo::transact::{self, transact, Retry, TiedWrite};
@@ -162,13 +162,7 @@ impl Order {
     }
 
     fn from_item(item: &Item) -> Result<Self, StoreError> {
-        let items = item
-            .get("items")
-            .and_then(|v| v.as_l().ok())
-            .ok_or_else(|| StoreError::corrupt("order attribute `items` is missing"))?
-            .iter()
-            .map(OrderLine::from_value)
-            .collect::<Result<_, _>>()?;
+        let items = get_list(item, "items", OrderLine::from_value)?;
         Ok(Self {
             id: get_s(item, "id")?,
             user_id: get_s(item, "user_id")?,
