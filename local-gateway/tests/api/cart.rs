@@ -201,8 +201,8 @@ async fn a_cart_is_its_owners_alone_and_survives_logout() {
 async fn checkout_places_the_order_empties_the_cart_and_a_retry_with_the_key_replays_it() {
     let shop = shop().await;
     let Shop { app, ann, lamp, desk, .. } = &shop;
-    app.put_in_cart(&ann.access, &lamp, 2).await.assert_ok(200);
-    app.put_in_cart(&ann.access, &desk, 1).await.assert_ok(200);
+    app.put_in_cart(&ann.access, lamp, 2).await.assert_ok(200);
+    app.put_in_cart(&ann.access, desk, 1).await.assert_ok(200);
     assert_eq!(app.cart(&ann.access).await["total"], 55_898);
 
     let first = app.checkout(&ann.access, Some("checkout-1")).await;
@@ -214,7 +214,7 @@ async fn checkout_places_the_order_empties_the_cart_and_a_retry_with_the_key_rep
     assert_eq!(retry.assert_ok(201), &order);
     assert_eq!(retry.headers["idempotent-replayed"], "true");
     assert_eq!(app.cart(&ann.access).await, json!({"items": [], "total": 0, "updated_at": null}));
-    assert_eq!((app.stock_of(&lamp).await, app.stock_of(&desk).await), (8, 2), "stock taken once");
+    assert_eq!((app.stock_of(lamp).await, app.stock_of(desk).await), (8, 2), "stock taken once");
     let listed = app.get("/orders", Some(&ann.access)).await;
     assert_eq!(listed.assert_ok(200)["items"], json!([order]));
     let history = app.get("/orders/history", Some(&ann.access)).await;
@@ -226,20 +226,20 @@ async fn checkout_places_the_order_empties_the_cart_and_a_retry_with_the_key_rep
     let as_order = app
         .post_with_headers(
             "/orders",
-            &order_body(&[(&lamp, 1)]),
+            &order_body(&[(lamp, 1)]),
             Some(&ann.access),
             &[("Idempotency-Key", "checkout-1")],
         )
         .await;
     assert_eq!(detail_fields(as_order.assert_error(422, "VALIDATION_FAILED")), ["Idempotency-Key"]);
-    app.post_with_headers("/orders", &order_body(&[(&lamp, 1)]), Some(&ann.access), &[("Idempotency-Key", "order-1")])
+    app.post_with_headers("/orders", &order_body(&[(lamp, 1)]), Some(&ann.access), &[("Idempotency-Key", "order-1")])
         .await
         .assert_ok(201);
-    app.put_in_cart(&ann.access, &lamp, 1).await.assert_ok(200);
+    app.put_in_cart(&ann.access, lamp, 1).await.assert_ok(200);
     let reused = app.checkout(&ann.access, Some("order-1")).await;
     assert_eq!(detail_fields(reused.assert_error(422, "VALIDATION_FAILED")), ["Idempotency-Key"]);
     assert_eq!(lines_of(&app.cart(&ann.access).await), [(lamp.clone(), 1)], "the cart is left as it was");
-    assert_eq!(app.stock_of(&lamp).await, 7);
+    assert_eq!(app.stock_of(lamp).await, 7);
 }
 
 #[tokio::test]

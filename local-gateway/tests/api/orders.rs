@@ -9,12 +9,12 @@ async fn an_order_snapshots_prices_computes_the_total_and_takes_stock() {
     let shop = shop().await;
     let Shop { app, admin, ann, lamp, desk } = &shop;
 
-    let res = app.order(&ann.access, &[(&lamp, 2), (&desk, 1)]).await;
+    let res = app.order(&ann.access, &[(lamp, 2), (desk, 1)]).await;
 
     let order = res.assert_ok(201).clone();
     assert!(res.headers.get("idempotent-replayed").is_none());
     shop.assert_two_lamps_and_a_desk(&order, &ann.user_id);
-    assert_eq!((app.stock_of(&lamp).await, app.stock_of(&desk).await), (8, 2));
+    assert_eq!((app.stock_of(lamp).await, app.stock_of(desk).await), (8, 2));
 
     // The order keeps its prices when the catalogue changes.
     app.put(&format!("/products/{lamp}"), &json!({"price": 9_999, "name": "Fancy Lamp"}), Some(&admin.access))
