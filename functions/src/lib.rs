@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod authorizer;
+pub mod cart;
 pub mod health;
 pub mod orders;
 pub mod products;

@@ -29,6 +29,11 @@ pub static ORDERS_LIST: RouteDecl = RouteDecl { name: "orders-list", method: "GE
 pub static ORDERS_HISTORY: RouteDecl = RouteDecl { name: "orders-history", method: "GET", path: "/orders/history", access: AccessKind::User };
 pub static ORDERS_GET: RouteDecl = RouteDecl { name: "orders-get", method: "GET", path: "/orders/{id}", access: AccessKind::User };
 pub static ORDERS_UPDATE: RouteDecl = RouteDecl { name: "orders-update", method: "PUT", path: "/orders/{id}", access: AccessKind::User };
+pub static CART_GET: RouteDecl = RouteDecl { name: "cart-get", method: "GET", path: "/cart", access: AccessKind::User };
+pub static CART_PUT_ITEM: RouteDecl = RouteDecl { name: "cart-put-item", method: "PUT", path: "/cart/items/{product_id}", access: AccessKind::User };
+pub static CART_DELETE_ITEM: RouteDecl = RouteDecl { name: "cart-delete-item", method: "DELETE", path: "/cart/items/{product_id}", access: AccessKind::User };
+pub static CART_CLEAR: RouteDecl = RouteDecl { name: "cart-clear", method: "DELETE", path: "/cart", access: AccessKind::User };
+pub static CART_CHECKOUT: RouteDecl = RouteDecl { name: "cart-checkout", method: "POST", path: "/cart/checkout", access: AccessKind::User };
 
 /// Every HTTP function, in the order of `functions/routes.toml`.
 pub static REGISTRY: &[Registered] = &[
@@ -54,6 +59,11 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &ORDERS_HISTORY, build: build::<crate::orders::history::OrderHistory>, handler: type_name::<crate::orders::history::OrderHistory> },
     Registered { decl: &ORDERS_GET, build: build::<crate::orders::get::GetOrder>, handler: type_name::<crate::orders::get::GetOrder> },
     Registered { decl: &ORDERS_UPDATE, build: build::<crate::orders::update::UpdateOrder>, handler: type_name::<crate::orders::update::UpdateOrder> },
+    Registered { decl: &CART_GET, build: build::<crate::cart::get::CartGet>, handler: type_name::<crate::cart::get::CartGet> },
+    Registered { decl: &CART_PUT_ITEM, build: build::<crate::cart::put_item::CartPutItem>, handler: type_name::<crate::cart::put_item::CartPutItem> },
+    Registered { decl: &CART_DELETE_ITEM, build: build::<crate::cart::delete_item::CartDeleteItem>, handler: type_name::<crate::cart::delete_item::CartDeleteItem> },
+    Registered { decl: &CART_CLEAR, build: build::<crate::cart::clear::CartClear>, handler: type_name::<crate::cart::clear::CartClear> },
+    Registered { decl: &CART_CHECKOUT, build: build::<crate::cart::checkout::CartCheckout>, handler: type_name::<crate::cart::checkout::CartCheckout> },
 ];
 
 /// The API's REQUEST authorizer, `authorizer`.
@@ -83,4 +93,9 @@ const _: fn() = || {
     declared_access::<crate::orders::history::OrderHistory, User>();
     declared_access::<crate::orders::get::GetOrder, User>();
     declared_access::<crate::orders::update::UpdateOrder, User>();
+    declared_access::<crate::cart::get::CartGet, User>();
+    declared_access::<crate::cart::put_item::CartPutItem, User>();
+    declared_access::<crate::cart::delete_item::CartDeleteItem, User>();
+    declared_access::<crate::cart::clear::CartClear, User>();
+    declared_access::<crate::cart::checkout::CartCheckout, User>();
 };

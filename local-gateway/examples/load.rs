@@ -17,12 +17,16 @@
 //!    (known stock, one scarce); `LOAD_USERS` users sign up and log in;
 //! 2. load: `LOAD_CONCURRENCY` workers send a weighted mix of requests (logins,
 //!    catalogue reads, authorized reads, orders — some with `Idempotency-Key`
-//!    retries, sequential and concurrent — cancellations, health) for
-//!    `LOAD_SECONDS`; every answer is timed and counted per route;
+//!    retries, sequential and concurrent — cancellations, health, and cart
+//!    flows: add lines, change one, read the cart, check out — alone, with a
+//!    key and its retry, or twice at once) for `LOAD_SECONDS`; every answer is
+//!    timed and counted per route;
 //! 3. checks: no 5xx (client and server `/metrics`), no transport errors, no
 //!    unexpected status; for every product, stock + units in live orders =
 //!    initial stock; the orders on the server are exactly the acknowledged
-//!    ones with the statuses the clients saw; one order per idempotency key;
+//!    ones with the statuses the clients saw; one order per idempotency key
+//!    (checkouts included); one order per checkout of a cart; the cart empty
+//!    after every checkout that placed an order;
 //! 4. authorizer cost: `GET /health`, public `GET /products/{id}`,
 //!    `GET /users/profile` with a cached token and with a new token on every
 //!    request (an authorizer cache miss; needs `JWT_SECRET`), interleaved in
@@ -199,6 +203,10 @@ struct World {
     /// Index in `products` of the scarce one.
     scarce: usize,
     category: String,
+    /// One per user: a cart flow holds its user's for the whole flow, so that
+    /// flows of one user's cart do not interleave and "the cart is empty after
+    /// a checkout" is a fact the flow can check.
+    cart_locks: Vec<tokio::sync::Mutex<()>>,
 }
 
 impl World {
@@ -225,6 +233,15 @@ struct Ledger {
     unknown_outcomes: u64,
     /// Statuses no route should have answered.
     unexpected: Vec<String>,
+    /// Cart flows: checkouts that placed an order, and those refused (409).
+    checkouts_placed: u64,
+    checkouts_refused: u64,
+    /// Carts found not empty right after their checkout placed an order.
+    carts_left_full: u64,
+    /// Pairs of concurrent checkouts of one cart without a key, and those of
+    /// them that placed two orders.
+    checkout_pairs: u64,
+    double_checkouts: u64,
 }
 
 fn expect(ledger: &mut Ledger, route: &str, answer: &Option<Answer>, allowed: &[u16]) {
@@ -327,7 +344,8 @@ async fn setup(url: &str, user_count: usize) -> Result<World, BoxError> {
         }
     }
     let scarce = products.len() - 1;
-    Ok(World { url: url.to_owned(), http, users, products, scarce, category })
+    let cart_locks = users.iter().map(|_| tokio::sync::Mutex::new(())).collect();
+    Ok(World { url: url.to_owned(), http, users, products, scarce, category, cart_locks })
 }
 
 // ---------------------------------------------------------------- the mix
@@ -366,6 +384,98 @@ fn record_created(ledger: &mut Ledger, user: usize, answer: &Option<Answer>) -> 
     let (id, lines) = order_lines(&answer.body)?;
     ledger.created.entry(id.clone()).or_insert((user, lines));
     Some(id)
+}
+
+/// One cart flow of user `u`, holding the user's cart lock: fill the cart
+/// (one to three lines, the scarce product now and then), change or remove a
+/// line, read it, check out — alone with `key` and a retry with it, or twice
+/// at once (with `key`, or without a key) — and check what followed.
+async fn cart_flow(
+    w: &World,
+    rng: &mut Rng,
+    stats: &mut Stats,
+    ledger: &mut Ledger,
+    u: usize,
+    key: &str,
+    pending: &mut Vec<String>,
+) {
+    let _own = w.cart_locks[u].lock().await;
+    let token = w.users[u].token.as_str();
+    let put = |product: usize, quantity: usize| {
+        w.request(Method::PUT, &format!("/cart/items/{}", w.products[product].id), Some(token))
+            .json(&json!({ "quantity": quantity }))
+    };
+    let mut chosen = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let product = if rng.chance(20) { w.scarce } else { rng.below(w.scarce) };
+        let a = call(stats, "PUT /cart/items/{id}", put(product, 1 + rng.below(3))).await;
+        expect(ledger, "PUT /cart/items/{id}", &a, &[200]);
+        chosen.push(product);
+    }
+    let changed = chosen[rng.below(chosen.len())];
+    let a = call(stats, "PUT /cart/items/{id}", put(changed, rng.below(4))).await;
+    expect(ledger, "PUT /cart/items/{id}", &a, &[200]);
+    let a = call(stats, "GET /cart", w.request(Method::GET, "/cart", Some(token))).await;
+    expect(ledger, "GET /cart", &a, &[200]);
+
+    let checkout = |with_key: bool| {
+        let request = w.request(Method::POST, "/cart/checkout", Some(token));
+        if with_key {
+            request.header("idempotency-key", key)
+        } else {
+            request
+        }
+    };
+    let mut answers = Vec::new();
+    let twice = rng.chance(30);
+    let keyed = !twice || rng.chance(50);
+    if twice {
+        let (mut s1, mut s2) = (Stats::default(), Stats::default());
+        let (a, b) = futures::join!(
+            call(&mut s1, "POST /cart/checkout (twice at once)", checkout(keyed)),
+            call(&mut s2, "POST /cart/checkout (twice at once)", checkout(keyed))
+        );
+        stats.merge(s1);
+        stats.merge(s2);
+        answers.push(a);
+        answers.push(b);
+    } else {
+        answers.push(call(stats, "POST /cart/checkout", checkout(true)).await);
+        answers.push(call(stats, "POST /cart/checkout (Idempotency-Key retry)", checkout(true)).await);
+    }
+    let mut ids = Vec::new();
+    for a in &answers {
+        // 409: the scarce product is short, the cart was empty (every line
+        // removed, or the twin placed the order), or the twin was in flight.
+        expect(ledger, "POST /cart/checkout", a, &[201, 409]);
+        ledger.unknown_outcomes += u64::from(a.is_none());
+        if let Some(id) = record_created(ledger, u, a) {
+            if !a.as_ref().is_some_and(|a| a.replayed) && !pending.contains(&id) {
+                pending.push(id.clone());
+            }
+            ids.push(id);
+        }
+    }
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    if twice && !keyed {
+        ledger.checkout_pairs += 1;
+        ledger.double_checkouts += u64::from(distinct.len() > 1);
+    }
+    if keyed {
+        ledger.keys.push((key.to_owned(), ids.clone()));
+    }
+    if distinct.is_empty() {
+        ledger.checkouts_refused += 1;
+        let a = call(stats, "DELETE /cart", w.request(Method::DELETE, "/cart", Some(token))).await;
+        expect(ledger, "DELETE /cart", &a, &[200]);
+    } else {
+        ledger.checkouts_placed += distinct.len() as u64;
+        let a = call(stats, "GET /cart", w.request(Method::GET, "/cart", Some(token))).await;
+        expect(ledger, "GET /cart", &a, &[200]);
+        if a.as_ref().is_some_and(|a| a.body["data"]["items"] != json!([])) {
+            ledger.carts_left_full += 1;
+        }
+    }
 }
 
 async fn worker(world: Arc<World>, budget: Arc<Budget>, number: usize) -> (Stats, Ledger) {
@@ -427,7 +537,12 @@ async fn worker(world: Arc<World>, budget: Arc<Budget>, number: usize) -> (Stats
                     tokens[u] = fresh.to_owned();
                 }
             }
-            63..=81 => {
+            76..=81 => {
+                serial += 1;
+                let key = format!("cart-{number}-{serial}");
+                cart_flow(w, &mut rng, &mut stats, &mut ledger, u, &key, &mut pending).await;
+            }
+            63..=75 => {
                 let body = cart(w, &mut rng);
                 let a = call(&mut stats, "POST /orders", w.request(Method::POST, "/orders", token).json(&body)).await;
                 expect(&mut ledger, "POST /orders", &a, &[201, 409]);
@@ -669,6 +784,20 @@ async fn run_checks(world: &World, stats: &Stats, ledger: &Ledger) -> Result<Che
             ledger.keys.len()
         ),
     );
+    checks.check(
+        ledger.double_checkouts == 0,
+        format!(
+            "one order per checkout of a cart: {} pairs of concurrent checkouts without a key, {} placed two orders",
+            ledger.checkout_pairs, ledger.double_checkouts
+        ),
+    );
+    checks.check(
+        ledger.carts_left_full == 0,
+        format!(
+            "the cart is empty after every checkout that placed an order: {} placed, {} refused, {} carts left full",
+            ledger.checkouts_placed, ledger.checkouts_refused, ledger.carts_left_full
+        ),
+    );
     Ok(checks)
 }
 
@@ -851,6 +980,11 @@ async fn main() -> Result<(), BoxError> {
         ledger.keys.extend(l.keys);
         ledger.unknown_outcomes += l.unknown_outcomes;
         ledger.unexpected.extend(l.unexpected);
+        ledger.checkouts_placed += l.checkouts_placed;
+        ledger.checkouts_refused += l.checkouts_refused;
+        ledger.carts_left_full += l.carts_left_full;
+        ledger.checkout_pairs += l.checkout_pairs;
+        ledger.double_checkouts += l.double_checkouts;
     }
     let elapsed = load_started.elapsed().as_secs_f64();
 

@@ -89,6 +89,11 @@ impl InitContext {
         Ok(crate::repo::orders::OrdersRepo::new(self.dynamodb().await?, table, products))
     }
 
+    pub async fn carts_repo(&self) -> Result<crate::repo::carts::CartsRepo, ConfigError> {
+        let table = self.env().required(Tables::CARTS_VAR)?.to_owned();
+        Ok(crate::repo::carts::CartsRepo::new(self.dynamodb().await?, table))
+    }
+
     pub fn token_service(&self) -> Result<crate::token::TokenService, ConfigError> {
         crate::token::TokenService::from_env(self.env())
     }

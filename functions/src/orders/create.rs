@@ -12,26 +12,23 @@
 
 use std::collections::HashMap;
 
-use http::{HeaderName, HeaderValue};
 use lambda_http::Request;
 use serde_json::{Map, Value};
 use shared::access::User;
-use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::domain::{order_request_hash, Cents, IdempotencyKey, ItemId, OrderStatus, Quantity};
+use shared::domain::{order_request_hash, ItemId, Quantity};
 use shared::error::FieldError;
 use shared::http::{json_body, Reply};
-use shared::repo::orders::{IdempotencyClaim, IdempotencyRecord, Order, OrderLine, OrdersRepo, PlaceOutcome};
+use shared::repo::orders::OrdersRepo;
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
+use super::place::{idempotency_key, line_problem, priced_order, LineProblem, Placed, Placement};
 use crate::users::Problems;
 
-/// Most lines one order may have (a transaction holds 100 writes; we keep
-/// well below, and a cart of more than 25 distinct products is not a cart).
+/// Most lines one `POST /orders` may have. A checkout's cart may hold up to
+/// `shared::domain::MAX_CART_LINES` (50), as many as one transaction fits.
 pub const MAX_LINES: usize = 25;
-pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 pub struct CreateOrder {
     orders: OrdersRepo,
@@ -79,26 +76,6 @@ fn parse_lines(body: &Map<String, Value>) -> Result<Lines, ApiError> {
     Ok(lines)
 }
 
-fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(raw) = req.headers().get(IDEMPOTENCY_HEADER) else { return Ok(None) };
-    let invalid = |m: String| ApiError::validation("Idempotency-Key", m);
-    let text = raw.to_str().map_err(|_| invalid("must contain only printable ASCII characters".into()))?;
-    IdempotencyKey::parse(text).map(Some).map_err(invalid)
-}
-
-/// The first answer again, if the key was used for this same request.
-fn replay(record: IdempotencyRecord, request_hash: &str) -> ApiResult<Reply> {
-    if record.request_hash != request_hash {
-        return Err(ApiError::validation(
-            "Idempotency-Key",
-            "was already used for a different request; use a new key for a new order",
-        ));
-    }
-    tracing::info!(order_id = %record.order_id, "idempotent replay");
-    Ok(Reply::created(record.response)
-        .header(HeaderName::from_static(REPLAYED_HEADER), HeaderValue::from_static("true")))
-}
-
 fn unknown_product(i: usize, id: &str) -> FieldError {
     FieldError::new(format!("items[{i}].product_id"), format!("no product has the id {id:?}"))
 }
@@ -118,11 +95,9 @@ impl Route for CreateOrder {
         let key = idempotency_key(&req)?;
         let lines = parse_lines(&json_body(&req)?)?;
         let request_hash = order_request_hash(&lines);
-        let now = Now::read();
-        if let Some(key) = &key {
-            if let Some(record) = self.orders.idempotency(&caller.user_id, key, now.unix()).await? {
-                return replay(record, &request_hash);
-            }
+        let placement = Placement::new(&self.orders, &self.products, &caller.user_id, key.as_ref(), &request_hash);
+        if let Some(replayed) = placement.replayed().await? {
+            return Ok(replayed);
         }
 
         let ids: Vec<&str> = lines.iter().map(|(id, _)| id.as_str()).collect();
@@ -136,63 +111,27 @@ impl Route for CreateOrder {
         if !unknown.is_empty() {
             return Err(ApiError::Validation(unknown));
         }
-        let overflow = || ApiError::validation("items", "the order total is too large");
-        let mut items = Vec::with_capacity(lines.len());
-        let mut total = Cents::ZERO;
+        let mut priced = Vec::with_capacity(lines.len());
         for (id, quantity) in &lines {
             let product = products.get(id.as_str()).ok_or_else(|| ApiError::internal("product vanished"))?;
-            if product.stock < i64::from(quantity.get()) {
+            if line_problem(Some(product), quantity.get(), None).is_some() {
                 return Err(not_enough_stock(&product.id, &product.name));
             }
-            let unit_price = Cents::from_stored(product.price).ok_or_else(|| ApiError::internal("negative price"))?;
-            let line_total = unit_price.times(*quantity).ok_or_else(overflow)?;
-            total = total.plus(line_total).ok_or_else(overflow)?;
-            items.push(OrderLine {
-                product_id: product.id.clone(),
-                name: product.name.clone(),
-                unit_price: unit_price.get(),
-                quantity: quantity.get(),
-                line_total: line_total.get(),
-            });
+            priced.push((product, *quantity));
         }
-        let created_at = now.rfc3339();
-        let order = Order {
-            id: uuid::Uuid::new_v4().to_string(),
-            user_id: caller.user_id.clone(),
-            items,
-            total: total.get(),
-            status: OrderStatus::Pending,
-            created_at: created_at.clone(),
-            updated_at: created_at,
-        };
-        let claim = key.as_ref().map(|key| IdempotencyClaim { key, request_hash: &request_hash });
-        match self.orders.place(&order, claim, now.unix()).await? {
-            PlaceOutcome::Placed => {
-                tracing::info!(order_id = %order.id, total = order.total, "order placed");
-                Ok(Reply::created(order))
-            }
-            PlaceOutcome::KeyTaken => {
-                // A concurrent request with the same key won; answer as it did.
-                let key = key.as_ref().ok_or_else(|| ApiError::internal("key taken without a key"))?;
-                match self.orders.idempotency(&caller.user_id, key, now.unix()).await? {
-                    Some(record) => replay(record, &request_hash),
-                    None => Err(ApiError::Conflict("a request with this Idempotency-Key is in progress; retry".into())),
-                }
-            }
-            PlaceOutcome::Contended => {
-                Err(ApiError::Conflict("the products are being ordered concurrently; try again".into()))
-            }
-            PlaceOutcome::LineRejected(i) => {
-                let line = order.items.get(i).ok_or_else(|| ApiError::internal("bad line index"))?;
-                // Read as the order read it (BatchGetItem): the function needs no GetItem.
-                match self.products.get_many(&[&line.product_id]).await?.remove(&line.product_id) {
-                    None => Err(ApiError::Validation(vec![unknown_product(i, &line.product_id)])),
-                    Some(product) if product.price != line.unit_price => Err(ApiError::Conflict(format!(
-                        "the price of product {} ({}) changed while ordering; review it and order again",
-                        product.id, product.name
-                    ))),
-                    Some(product) => Err(not_enough_stock(&product.id, &product.name)),
-                }
+        let order = priced_order(&caller.user_id, &priced, placement.now)?;
+        match placement.place(&order, None).await? {
+            Placed::Answer(reply) => Ok(reply),
+            Placed::TiedRejected => Err(ApiError::internal("no tied write was given")),
+            Placed::LineRejected { index, problem, name } => {
+                let id = order.items.get(index).map_or("", |l| l.product_id.as_str());
+                Err(match problem {
+                    LineProblem::Gone => ApiError::Validation(vec![unknown_product(index, id)]),
+                    LineProblem::PriceChanged { .. } => ApiError::Conflict(format!(
+                        "the price of product {id} ({name}) changed while ordering; review it and order again"
+                    )),
+                    LineProblem::ShortOfStock { .. } => not_enough_stock(id, &name),
+                })
             }
         }
     }

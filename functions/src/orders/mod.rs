@@ -5,6 +5,7 @@ pub mod create;
 pub mod get;
 pub mod history;
 pub mod list;
+pub mod place;
 pub mod update;
 
 use shared::access::Caller;

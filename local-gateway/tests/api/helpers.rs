@@ -292,3 +292,68 @@ pub fn order_body(lines: &[(&str, i64)]) -> Value {
         lines.iter().map(|(id, qty)| serde_json::json!({"product_id": id, "quantity": qty})).collect();
     serde_json::json!({ "items": items })
 }
+
+impl TestApp {
+    /// `PUT /cart/items/{product_id}` with `{quantity}`.
+    pub async fn put_in_cart(&self, token: &str, product_id: &str, quantity: i64) -> Res {
+        self.put(&format!("/cart/items/{product_id}"), &serde_json::json!({ "quantity": quantity }), Some(token)).await
+    }
+
+    /// `POST /cart/checkout` without a body, with an `Idempotency-Key` if given.
+    pub async fn checkout(&self, token: &str, key: Option<&str>) -> Res {
+        let mut request = self.http.post(self.url("/cart/checkout")).bearer_auth(token);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        self.send(request).await
+    }
+}
+
+/// An app with an admin, a shopper and two products (stock 10 and 3).
+pub struct Shop {
+    pub app: TestApp,
+    pub admin: Session,
+    pub ann: Session,
+    pub lamp: String,
+    pub desk: String,
+}
+
+pub async fn shop() -> Shop {
+    let app = spawn_app().await;
+    let admin = app.user_session("boss", shared::domain::Role::Admin).await;
+    let ann = app.user_session("ann", shared::domain::Role::User).await;
+    let lamp = app.create_product(&admin.access, "Desk Lamp", 2_999, 10, "office").await;
+    let desk = app.create_product(&admin.access, "Standing Desk", 49_900, 3, "office").await;
+    Shop { app, admin, ann, lamp, desk }
+}
+
+impl Shop {
+    /// Asserts that `order` is `user_id`'s new order of two lamps and a desk,
+    /// at the shop's prices: what `POST /orders` and a checkout both make.
+    #[track_caller]
+    pub fn assert_two_lamps_and_a_desk(&self, order: &Value, user_id: &str) {
+        assert_eq!(order["user_id"], user_id);
+        assert_eq!(order["status"], "pending");
+        assert_eq!(
+            order["items"],
+            serde_json::json!([
+                {"product_id": self.lamp, "name": "Desk Lamp", "unit_price": 2_999, "quantity": 2, "line_total": 5_998},
+                {"product_id": self.desk, "name": "Standing Desk", "unit_price": 49_900, "quantity": 1, "line_total": 49_900},
+            ])
+        );
+        assert_eq!(order["total"], 55_898);
+        assert_eq!(order["created_at"], order["updated_at"]);
+        let keys: Vec<_> = order.as_object().expect("object").keys().cloned().collect();
+        assert_eq!(keys, ["id", "user_id", "items", "total", "status", "created_at", "updated_at"]);
+    }
+}
+
+/// The `field` of every `details` entry of a validation error.
+pub fn detail_fields(error: &Value) -> Vec<String> {
+    error["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field").to_owned())
+        .collect()
+}

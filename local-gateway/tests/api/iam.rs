@@ -44,7 +44,8 @@ async fn a_call_outside_the_policy_is_refused_before_it_reaches_dynamodb() {
 
 /// Walks every route through the DynamoDB paths its code has: successes,
 /// failures that write (failed logins, refresh reuse), transactions with and
-/// without the admin counter, cancellations that restock.
+/// without the admin counter, cancellations that restock, cart saves and
+/// deletions, a checkout.
 async fn tour(app: &TestApp) {
     let admin = app.user_session("boss", Role::Admin).await;
     app.get("/health", None).await.assert_ok(200);
@@ -102,6 +103,23 @@ async fn tour(app: &TestApp) {
     app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
         .await
         .assert_ok(200);
+
+    // cart: filled, shown after a price change (which it records), a line
+    // removed leaving another (a save) and the last (the cart's deletion),
+    // a quantity of 0, a checkout with a key (and its replay), emptied
+    let desk = app.create_product(&admin.access, "Tour desk", 5_000, 5, "office").await;
+    app.put_in_cart(&tourist.access, &mug, 1).await.assert_ok(200);
+    app.put_in_cart(&tourist.access, &desk, 1).await.assert_ok(200);
+    app.put(&format!("/products/{desk}"), &json!({"price": 5_500}), Some(&admin.access)).await.assert_ok(200);
+    app.get("/cart", Some(&tourist.access)).await.assert_ok(200);
+    app.delete(&format!("/cart/items/{desk}"), Some(&tourist.access)).await.assert_ok(200);
+    app.delete(&format!("/cart/items/{mug}"), Some(&tourist.access)).await.assert_ok(200);
+    app.put_in_cart(&tourist.access, &mug, 1).await.assert_ok(200);
+    app.put_in_cart(&tourist.access, &mug, 0).await.assert_ok(200);
+    app.put_in_cart(&tourist.access, &mug, 2).await.assert_ok(200);
+    app.checkout(&tourist.access, Some("tour-cart")).await.assert_ok(201);
+    app.checkout(&tourist.access, Some("tour-cart")).await.assert_ok(201);
+    app.delete("/cart", Some(&tourist.access)).await.assert_ok(200);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod authorizer;
+mod cart;
 mod contract;
 mod gateway;
 mod hardening;

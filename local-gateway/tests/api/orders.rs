@@ -2,57 +2,19 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 use shared::domain::Role;
 
-use crate::helpers::{order_body, spawn_app, Session, TestApp};
-
-/// An app with an admin, a shopper and two products (stock 10 and 3).
-struct Shop {
-    app: TestApp,
-    admin: Session,
-    ann: Session,
-    lamp: String,
-    desk: String,
-}
-
-async fn shop() -> Shop {
-    let app = spawn_app().await;
-    let admin = app.user_session("boss", Role::Admin).await;
-    let ann = app.user_session("ann", Role::User).await;
-    let lamp = app.create_product(&admin.access, "Desk Lamp", 2_999, 10, "office").await;
-    let desk = app.create_product(&admin.access, "Standing Desk", 49_900, 3, "office").await;
-    Shop { app, admin, ann, lamp, desk }
-}
-
-fn detail_fields(error: &Value) -> Vec<String> {
-    error["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .map(|d| d["field"].as_str().expect("field").to_owned())
-        .collect()
-}
+use crate::helpers::{detail_fields, order_body, shop, spawn_app, Shop};
 
 #[tokio::test]
 async fn an_order_snapshots_prices_computes_the_total_and_takes_stock() {
-    let Shop { app, admin, ann, lamp, desk } = shop().await;
+    let shop = shop().await;
+    let Shop { app, admin, ann, lamp, desk } = &shop;
 
-    let res = app.order(&ann.access, &[(&lamp, 2), (&desk, 1)]).await;
+    let res = app.order(&ann.access, &[(lamp, 2), (desk, 1)]).await;
 
     let order = res.assert_ok(201).clone();
     assert!(res.headers.get("idempotent-replayed").is_none());
-    assert_eq!(order["user_id"], ann.user_id);
-    assert_eq!(order["status"], "pending");
-    assert_eq!(
-        order["items"],
-        json!([
-            {"product_id": lamp, "name": "Desk Lamp", "unit_price": 2_999, "quantity": 2, "line_total": 5_998},
-            {"product_id": desk, "name": "Standing Desk", "unit_price": 49_900, "quantity": 1, "line_total": 49_900},
-        ])
-    );
-    assert_eq!(order["total"], 55_898);
-    assert_eq!(order["created_at"], order["updated_at"]);
-    let keys: Vec<_> = order.as_object().expect("object").keys().cloned().collect();
-    assert_eq!(keys, ["id", "user_id", "items", "total", "status", "created_at", "updated_at"]);
-    assert_eq!((app.stock_of(&lamp).await, app.stock_of(&desk).await), (8, 2));
+    shop.assert_two_lamps_and_a_desk(&order, &ann.user_id);
+    assert_eq!((app.stock_of(lamp).await, app.stock_of(desk).await), (8, 2));
 
     // The order keeps its prices when the catalogue changes.
     app.put(&format!("/products/{lamp}"), &json!({"price": 9_999, "name": "Fancy Lamp"}), Some(&admin.access))

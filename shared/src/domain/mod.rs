@@ -2,7 +2,7 @@
 //!
 //! One module per domain — `users` (roles, names, e-mail), `products` (money,
 //! stock, catalogue fields) and `orders` (quantities, the status machine,
-//! idempotency keys) — plus the bits they share: opaque ids (`ids`), the rule
+//! idempotency keys, the cart's limits) — plus the bits they share: opaque ids (`ids`), the rule
 //! for short text (`text`) and the reading of JSON values (`json`). Everything
 //! is re-exported here: `shared::domain::Cents`.
 //!
@@ -18,6 +18,9 @@ mod text;
 mod users;
 
 pub use ids::ItemId;
-pub use orders::{order_request_hash, IdempotencyKey, OrderStatus, Quantity};
+pub use orders::{
+    checkout_request_hash, order_request_hash, IdempotencyKey, OrderStatus, Quantity, CHECKOUT_FIXED_ACTIONS,
+    MAX_CART_LINES, MAX_TRANSACTION_ACTIONS,
+};
 pub use products::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 pub use users::{Email, FullName, Role, Username};

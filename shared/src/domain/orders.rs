@@ -1,5 +1,5 @@
 //! The orders domain: quantities, the order status machine, idempotency keys
-//! and the fingerprint of an order request.
+//! and the fingerprint of an order request; the cart's limits and quantities.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -20,10 +20,36 @@ impl Quantity {
         integer_in(value, 1, i64::from(Self::MAX)).map(|n| Self(n as u32))
     }
 
+    /// A quantity read back from storage; `None` if it is out of range.
+    pub fn from_stored(quantity: u32) -> Option<Self> {
+        (1..=Self::MAX).contains(&quantity).then_some(Self(quantity))
+    }
+
+    /// The quantity of `PUT /cart/items/{product_id}`: like an order line's,
+    /// but 0 is allowed and means "remove the line" (`None`).
+    pub fn parse_or_remove(value: &Value) -> Result<Option<Self>, String> {
+        integer_in(value, 0, i64::from(Self::MAX)).map(|n| (n > 0).then_some(Self(n as u32)))
+    }
+
     pub fn get(self) -> u32 {
         self.0
     }
 }
+
+/// Most distinct products one cart may hold.
+///
+/// Checkout is one `TransactWriteItems`, and DynamoDB allows at most 100
+/// actions in one: a stock update per line plus the order, its first history
+/// entry, the idempotency key and the cart's deletion. 50 lines make 54.
+pub const MAX_CART_LINES: usize = 50;
+
+/// The actions a checkout's transaction holds besides one per line.
+pub const CHECKOUT_FIXED_ACTIONS: usize = 4;
+
+/// DynamoDB's limit on the actions of one transaction.
+pub const MAX_TRANSACTION_ACTIONS: usize = 100;
+
+const _: () = assert!(MAX_CART_LINES + CHECKOUT_FIXED_ACTIONS <= MAX_TRANSACTION_ACTIONS);
 
 /// Where an order is in its life.
 ///
@@ -132,6 +158,14 @@ pub fn order_request_hash(lines: &[(ItemId, Quantity)]) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The fingerprint of `POST /cart/checkout`: the request has no body (the
+/// cart is the server's), so every checkout with one key is the same request,
+/// and a key first used for `POST /orders` is another request's.
+pub fn checkout_request_hash() -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(b"POST /cart/checkout").iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +178,26 @@ mod tests {
         for bad in [json!(0), json!(-3), json!(1001), json!(1.5), json!(2.0), json!("2"), json!([1])] {
             assert!(Quantity::parse(&bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn cart_quantities_are_0_to_1000_and_0_removes() {
+        assert_eq!(Quantity::parse_or_remove(&json!(0)), Ok(None));
+        assert_eq!(Quantity::parse_or_remove(&json!(7)).map(|q| q.map(Quantity::get)), Ok(Some(7)));
+        assert_eq!(Quantity::parse_or_remove(&json!(1000)).map(|q| q.map(Quantity::get)), Ok(Some(1000)));
+        for bad in [json!(-1), json!(1001), json!(0.5), json!("1"), json!(null)] {
+            assert!(Quantity::parse_or_remove(&bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(Quantity::from_stored(0), None);
+        assert_eq!(Quantity::from_stored(1001), None);
+        assert_eq!(Quantity::from_stored(3).map(Quantity::get), Some(3));
+    }
+
+    #[test]
+    fn a_checkout_is_never_mistaken_for_an_order_request() {
+        assert_eq!(checkout_request_hash(), checkout_request_hash());
+        assert_ne!(checkout_request_hash(), order_request_hash(&[]));
+        assert_eq!(checkout_request_hash().len(), 64);
     }
 
     #[test]

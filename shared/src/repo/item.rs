@@ -36,6 +36,20 @@ pub fn opt_n<T: std::str::FromStr>(item: &Item, key: &str) -> Option<T> {
     item.get(key).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
 }
 
+/// A list attribute that must be there, each element read by `read`.
+pub fn get_list<T>(
+    item: &Item,
+    key: &str,
+    read: impl Fn(&AttributeValue) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    item.get(key)
+        .and_then(|v| v.as_l().ok())
+        .ok_or_else(|| StoreError::corrupt(format!("item attribute `{key}` is missing or not a list")))?
+        .iter()
+        .map(read)
+        .collect()
+}
+
 /// Sets `key` to a string, or leaves it out for `None` (DynamoDB has no empty
 /// optional strings worth storing).
 pub fn put_opt_s(item: &mut Item, key: &str, value: Option<&str>) {

@@ -8,6 +8,7 @@
 //! decide what a client sees.
 
 pub mod auth;
+pub mod carts;
 pub mod cursor;
 pub mod error;
 pub mod item;

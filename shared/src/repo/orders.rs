@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::domain::{IdempotencyKey, OrderStatus};
 use crate::repo::cursor;
 use crate::repo::error::StoreError;
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_list, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::page::{ListError, Page, PageRequest};
 use crate::repo::products::product_key;
-use crate::repo::transact::{self, transact, Retry};
+use crate::repo::transact::{self, transact, Retry, TiedWrite};
 
 const BY_OWNER: &str = "by_owner";
 /// How long a retry with the same `Idempotency-Key` replays the first answer.
@@ -94,6 +94,9 @@ pub enum PlaceOutcome {
     KeyTaken,
     /// The stock or price condition of line `i` failed (or its product is gone).
     LineRejected(usize),
+    /// The condition of the write tied to the order failed (checkout: the
+    /// cart is no longer the one that was read).
+    TiedRejected,
     /// The transaction kept losing races with other orders for the same
     /// products through every retry; nothing was written.
     Contended,
@@ -159,13 +162,7 @@ impl Order {
     }
 
     fn from_item(item: &Item) -> Result<Self, StoreError> {
-        let items = item
-            .get("items")
-            .and_then(|v| v.as_l().ok())
-            .ok_or_else(|| StoreError::corrupt("order attribute `items` is missing"))?
-            .iter()
-            .map(OrderLine::from_value)
-            .collect::<Result<_, _>>()?;
+        let items = get_list(item, "items", OrderLine::from_value)?;
         Ok(Self {
             id: get_s(item, "id")?,
             user_id: get_s(item, "user_id")?,
@@ -248,13 +245,18 @@ impl OrdersRepo {
     }
 
     /// Places an order in one transaction: the order, its first history entry,
-    /// the idempotency key (if any), and for every line a stock decrement
-    /// conditioned on enough stock and on the price the order snapshotted. All
+    /// the idempotency key (if any), for every line a stock decrement
+    /// conditioned on enough stock and on the price the order snapshotted, and
+    /// the `tied` write of another repository (checkout's cart deletion). All
     /// or nothing; a transaction that merely lost a race is retried.
+    ///
+    /// At most 2 + 1 + lines + 1 actions: DynamoDB takes 100 in one
+    /// transaction, so an order has at most `MAX_CART_LINES` (50) lines.
     pub async fn place(
         &self,
         order: &Order,
         claim: Option<IdempotencyClaim<'_>>,
+        tied: Option<TiedWrite>,
         now_unix: i64,
     ) -> Result<PlaceOutcome, StoreError> {
         let put_order = Put::builder()
@@ -304,11 +306,19 @@ impl OrdersRepo {
             items.push(transact::update(decrement));
         }
         let lines = first_line..items.len();
+        let tied_index = tied.map(|TiedWrite(item)| {
+            items.push(item);
+            items.len() - 1
+        });
         let Err(cancelled) = transact(&self.client, items, Retry::OnConflict).await? else {
             return Ok(PlaceOutcome::Placed);
         };
         if key_index.is_some_and(|i| cancelled.condition_failed(i)) {
             return Ok(PlaceOutcome::KeyTaken);
+        }
+        // Before the lines: a changed cart means the lines priced are stale.
+        if tied_index.is_some_and(|i| cancelled.condition_failed(i)) {
+            return Ok(PlaceOutcome::TiedRejected);
         }
         if let Some(line) = cancelled.first_condition_failed(lines) {
             return Ok(PlaceOutcome::LineRejected(line - first_line));

@@ -101,6 +101,13 @@ impl Cancelled {
     }
 }
 
+/// A write that one repository hands to another to commit in the same
+/// transaction, or not at all (checkout: the cart's deletion, conditioned on
+/// the cart read, goes with the order). Opaque outside the repositories, so
+/// handlers pass it along without seeing DynamoDB.
+#[derive(Debug, Clone)]
+pub struct TiedWrite(pub(crate) TransactWriteItem);
+
 /// Runs `items` as one transaction. `Ok(Err(_))` is a cancellation the caller
 /// reads; `Err(_)` is DynamoDB failing.
 pub async fn transact(
