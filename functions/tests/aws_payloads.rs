@@ -53,7 +53,7 @@ fn fixture(name: &str) -> Value {
 /// What one request to a route looks like.
 #[derive(Default, Clone)]
 struct Call {
-    path_params: Vec<(&'static str, String)>,
+    path_params: Vec<(String, String)>,
     query: Vec<(&'static str, &'static str)>,
     body: Option<Value>,
     base64: bool,
@@ -187,7 +187,7 @@ async fn every_function_answers_aws_payloads_as_on_lambda() {
         .expect("token");
 
     // Route by route: the request, and the status a correct function answers.
-    let id = |v: &str| vec![("id", v.to_owned())];
+    let id = |v: &str| vec![("id".to_owned(), v.to_owned())];
     let cases: HashMap<&str, (Call, u64)> = HashMap::from([
         ("health", (Call::default(), 200)),
         // A base64 body (as API Gateway sends binary media types): decoded before parsing.
@@ -332,9 +332,9 @@ async fn every_function_answers_aws_payloads_as_on_lambda() {
             let params = route
                 .path
                 .split('/')
-                .filter_map(|s| Some((s.strip_prefix('{')?.strip_suffix('}')?, "unknown-id".to_owned())));
+                .filter_map(|s| Some((s.strip_prefix('{')?.strip_suffix('}')?.to_owned(), "unknown-id".to_owned())));
             let call = Call {
-                path_params: params.map(|(k, v)| (if k == "id" { "id" } else { "proxy" }, v)).collect(),
+                path_params: params.collect(),
                 body: matches!(route.method.as_str(), "POST" | "PUT" | "PATCH").then(|| json!({})),
                 caller: route.authorized.then(|| admin_caller.clone()).flatten(),
                 ..Call::default()

@@ -272,8 +272,15 @@ fn add_openapi_operation(doc: &str, request: &Request) -> Result<String, String>
     let mut out = lines[..components].join("\n");
     out.push('\n');
     out.push_str(&format!("{path_line}\n"));
-    if request.path.contains("{id}") {
-        out.push_str("    parameters:\n      - name: id\n        in: path\n        required: true\n        schema:\n          type: string\n");
+    let params: Vec<&str> =
+        request.path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}')).collect();
+    if !params.is_empty() {
+        out.push_str("    parameters:\n");
+        for name in params {
+            out.push_str(&format!(
+                "      - name: {name}\n        in: path\n        required: true\n        schema:\n          type: string\n"
+            ));
+        }
     }
     out.push_str(&operation);
     out.push('\n');
@@ -288,7 +295,7 @@ pub fn run(root: &Path, request: &Request) -> Result<Vec<String>, String> {
     let manifest_text = read(root, MANIFEST)?;
     let entry = request.manifest_entry();
     let new_manifest = match manifest_text.find("\n[authorizer]") {
-        Some(at) => format!("{}\n{entry}{}", &manifest_text[..=at], &manifest_text[at..]),
+        Some(at) => format!("{}{entry}\n{}", &manifest_text[..=at], &manifest_text[at + 1..]),
         None => format!("{manifest_text}\n{entry}"),
     };
     Manifest::parse(&new_manifest)?;
@@ -438,6 +445,7 @@ mod tests {
         assert!(template.contains("  UsersPingFunction:\n") && template.contains("Path: /users/{id}/ping\n"));
         let openapi = read("openapi.yaml");
         assert!(openapi.contains("  /users/{id}/ping:\n") && openapi.contains("x-access: self-or-admin"));
+        assert!(!read(MANIFEST).contains("\n\n\n"), "no doubled blank lines in the manifest");
         assert!(read("local-gateway/tests/api/users.rs").contains("async fn users_ping_answers()"));
         assert!(read("local-gateway/tests/api/main.rs").contains("mod users;"));
         assert!(crate::generate::stale(&root).expect("stale check").is_empty());
@@ -457,5 +465,15 @@ mod tests {
         let at_other = out.find("  /other:").expect("other");
         assert!(at_cart < at_delete && at_delete < at_other, "{out}");
         assert!(add_openapi_operation(&out, &request).is_err());
+    }
+
+    #[test]
+    fn a_new_path_declares_every_path_parameter() {
+        let doc = "paths:\n  /a:\n    get: {}\ncomponents:\n  x: 1\n";
+        let request = Request::parse(&args(&["cart-put-item", "PUT", "/cart/{cart_id}/items/{product_id}", "user"]))
+            .expect("parses");
+        let out = add_openapi_operation(doc, &request).expect("adds");
+        assert!(out.contains("      - name: cart_id\n        in: path\n        required: true\n"), "{out}");
+        assert!(out.contains("      - name: product_id\n        in: path\n        required: true\n"), "{out}");
     }
 }
