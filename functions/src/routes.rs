@@ -69,6 +69,11 @@ pub static REGISTRY: &[Registered] = &[
 /// The API's REQUEST authorizer, `authorizer`.
 pub const AUTHORIZER: (&str, EventHandlerBuilder) = ("authorizer", build_event::<crate::authorizer::Authorizer>);
 
+/// The functions fed by DynamoDB Streams (template.yaml's event source mappings).
+pub static CONSUMERS: &[(&str, EventHandlerBuilder)] = &[
+    ("notifications", build_event::<crate::notifications::consumer::Notifications>),
+];
+
 // Does not compile when a handler's `type Caller` is not its declared access.
 const _: fn() = || {
     declared_access::<crate::health::Health, Public>();
