@@ -3,3 +3,6 @@
 //! routes let a user read theirs and mark them read.
 
 pub mod consumer;
+pub mod list;
+pub mod read;
+pub mod read_all;
