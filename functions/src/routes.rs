@@ -69,7 +69,7 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &CART_CHECKOUT, build: build::<crate::cart::checkout::CartCheckout>, handler: type_name::<crate::cart::checkout::CartCheckout> },
     Registered { decl: &NOTIFICATIONS_LIST, build: build::<crate::notifications::list::NotificationsList>, handler: type_name::<crate::notifications::list::NotificationsList> },
     Registered { decl: &NOTIFICATIONS_READ, build: build::<crate::notifications::read::NotificationsRead>, handler: type_name::<crate::notifications::read::NotificationsRead> },
-    Registered { decl: &NOTIFICATIONS_READ_ALL, build: build::<crate::notifications::read_all::NotificationsReadAll>, handler: type_name::<crate::notifications::read_all::NotificationsReadAll> },
+    Registered { decl: &NOTIFICATIONS_READ_ALL, build: build::<crate::notifications::read_all::ReadAll>, handler: type_name::<crate::notifications::read_all::ReadAll> },
 ];
 
 /// The API's REQUEST authorizer, `authorizer`.
@@ -111,5 +111,5 @@ const _: fn() = || {
     declared_access::<crate::cart::checkout::CartCheckout, User>();
     declared_access::<crate::notifications::list::NotificationsList, User>();
     declared_access::<crate::notifications::read::NotificationsRead, User>();
-    declared_access::<crate::notifications::read_all::NotificationsReadAll, User>();
+    declared_access::<crate::notifications::read_all::ReadAll, User>();
 };

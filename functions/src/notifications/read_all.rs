@@ -9,11 +9,11 @@ use shared::http::Reply;
 use shared::repo::notifications::NotificationsRepo;
 use shared::{ApiResult, InitContext, Route};
 
-pub struct NotificationsReadAll {
+pub struct ReadAll {
     notifications: NotificationsRepo,
 }
 
-impl Route for NotificationsReadAll {
+impl Route for ReadAll {
     type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
