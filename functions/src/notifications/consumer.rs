@@ -7,8 +7,8 @@
 //! is configured and the user has an address.
 //!
 //! Failures are reported per record (`ReportBatchItemFailures`): the first
-//! record that fails is reported and processing stops there, so the records
-//! before it are checkpointed and it (and what follows) is retried; a poison
+//! record that failed is reported, so the records before it are checkpointed
+//! and it (and what follows) is retried; a poison
 //! record is bisected out and sent to the on-failure destination without
 //! holding up the shard.
 
@@ -143,16 +143,20 @@ impl EventHandler for Notifications {
     }
 
     async fn handle(&self, event: Event) -> Result<DynamoDbEventResponse, lambda_runtime::Error> {
+        // The records' notifications are independent of each other (each is
+        // keyed by its own event's id and dated by the event), so a batch is
+        // processed concurrently; the first record that failed is reported, and
+        // the ones after it that did not fail are absorbed when redelivered.
+        let results = futures_util::future::join_all(event.records.iter().map(|r| self.process(r))).await;
         let mut response = DynamoDbEventResponse::default();
-        for record in &event.records {
-            if let Err(failure) = self.process(record).await {
-                let sequence = record.change.sequence_number.clone();
-                tracing::error!(error = %failure, event_id = %record.event_id, sequence = ?sequence, "record failed; reported, the rest of the batch is retried from it");
-                let mut item = DynamoDbBatchItemFailure::default();
-                item.item_identifier = sequence;
-                response.batch_item_failures.push(item);
-                break;
-            }
+        if let Some((record, failure)) =
+            event.records.iter().zip(results).find_map(|(record, result)| result.err().map(|f| (record, f)))
+        {
+            let sequence = record.change.sequence_number.clone();
+            tracing::error!(error = %failure, event_id = %record.event_id, sequence = ?sequence, "record failed; reported, the batch is retried from it");
+            let mut item = DynamoDbBatchItemFailure::default();
+            item.item_identifier = sequence;
+            response.batch_item_failures.push(item);
         }
         Ok(response)
     }

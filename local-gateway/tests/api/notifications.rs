@@ -284,3 +284,72 @@ async fn a_restarted_gateway_resumes_from_its_checkpoint_without_loss_or_doubles
     app.gateway.stop().await;
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// BENCHMARKS.md, "Notifications": commit-to-notification lag and consumer
+/// throughput while orders pour in. By hand:
+/// `cargo test -p local-gateway --test api -- --ignored notifications_under_load --nocapture`
+/// (`LAG_SECONDS`, `LAG_WORKERS`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn notifications_under_load() {
+    let seconds: u64 = std::env::var("LAG_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let workers: usize = std::env::var("LAG_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let Shop { app, admin, lamp, .. } = shop().await;
+    app.put(&format!("/products/{lamp}"), &json!({"stock": 1_000_000}), Some(&admin.access)).await.assert_ok(200);
+    let app = std::sync::Arc::new(app);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let (app, lamp) = (app.clone(), lamp.clone());
+        tasks.push(tokio::spawn(async move {
+            let user = app.user_session(&format!("buyer{worker}"), Role::User).await;
+            let mut placed = 0u64;
+            while started.elapsed() < Duration::from_secs(seconds) {
+                let order = app.order(&user.access, &[(&lamp, 1)]).await;
+                let id = order.assert_ok(201)["id"].as_str().expect("id").to_owned();
+                placed += 1;
+                if placed.is_multiple_of(2) {
+                    app.put(&format!("/orders/{id}"), &json!({"status": "cancelled"}), Some(&user.access)).await;
+                    placed += 1;
+                }
+            }
+            placed
+        }));
+    }
+    let mut writes = 0;
+    for task in tasks {
+        writes += task.await.expect("worker");
+    }
+    let load = started.elapsed();
+    // Let the consumer drain, then read what the pollers measured.
+    let drain = Instant::now();
+    let mut stats = app.gateway.stream_stats.snapshot();
+    while stats.lags_ms.len() < writes as usize && drain.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stats = app.gateway.stream_stats.snapshot();
+    }
+    let mut lags = stats.lags_ms.clone();
+    lags.sort_unstable();
+    let pct = |p: f64| lags[((lags.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "load: {workers} workers for {load:?}: {writes} order writes ({:.0}/s); drained {:?} after the load",
+        writes as f64 / load.as_secs_f64(),
+        drain.elapsed()
+    );
+    println!(
+        "lag commit→notification over {} records: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+        lags.len(),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        lags.last().copied().unwrap_or_default()
+    );
+    println!(
+        "consumer: {} records in {} invocations, {:?} busy: {:.0} records/s of consumer time, {:.1} records per invocation",
+        stats.records,
+        stats.invocations,
+        stats.busy,
+        stats.records as f64 / stats.busy.as_secs_f64(),
+        stats.records as f64 / stats.invocations.max(1) as f64
+    );
+}
