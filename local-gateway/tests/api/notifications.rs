@@ -139,7 +139,7 @@ async fn a_record_delivered_twice_makes_one_notification() {
 }
 
 #[tokio::test]
-async fn a_failing_record_is_reported_and_the_ones_before_it_are_kept() {
+async fn a_failing_record_is_reported_first_and_the_ones_before_it_are_kept() {
     let app = spawn_app().await;
     let ann = app.user_session("ann", Role::User).await;
     let consumer = app.gateway.consumers["notifications"].clone();
@@ -153,9 +153,11 @@ async fn a_failing_record_is_reported_and_the_ones_before_it_are_kept() {
 
     assert_eq!(output, json!({"batchItemFailures": [{"itemIdentifier": "2"}]}));
     let data = app.get("/notifications", Some(&ann.access)).await.assert_ok(200).clone();
-    let orders = about_orders(&data);
-    assert_eq!(orders.len(), 1, "{data}");
-    assert_eq!(orders[0]["data"]["order_id"], "good-order");
+    // The records after the failing one may have been processed too (a batch
+    // is processed concurrently); they come again from the failing one on and
+    // are absorbed then.
+    let orders: Vec<Value> = about_orders(&data).iter().map(|n| n["data"]["order_id"].clone()).collect();
+    assert!(orders.contains(&json!("good-order")) && !orders.contains(&json!("poison-order")), "{data}");
 }
 
 #[tokio::test]
