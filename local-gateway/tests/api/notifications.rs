@@ -74,7 +74,7 @@ async fn each_status_change_is_its_own_notification() {
     }
     app.put(&format!("/orders/{dropped}"), &json!({"status": "cancelled"}), Some(&ann.access)).await.assert_ok(200);
 
-    let data = notifications(&app, &ann.access, 7, Duration::from_secs(5)).await;
+    let data = notifications(&app, &ann.access, 7, Duration::from_secs(15)).await;
 
     let mut seen: Vec<(String, String)> = about_orders(&data)
         .iter()
@@ -178,7 +178,7 @@ async fn a_poison_record_lands_in_the_dead_letter_folder_while_later_records_are
     app.gateway.client.put_item().table_name(app.table("orders")).set_item(Some(item)).send().await.expect("put");
     let order = app.order(&ann.access, &[(&lamp, 1)]).await.assert_ok(201)["id"].as_str().expect("id").to_owned();
 
-    let data = notifications(&app, &ann.access, 2, Duration::from_secs(10)).await;
+    let data = notifications(&app, &ann.access, 2, Duration::from_secs(15)).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while files_in(&app, "dead-letter/notifications").is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -203,7 +203,7 @@ async fn a_signup_is_welcomed_and_mailed_to_the_outbox() {
     app.post("/auth/signup", &signup, None).await.assert_ok(201);
     let carol = app.session("carol", "carol shops a lot").await;
 
-    let data = notifications(&app, &carol.access, 1, Duration::from_secs(5)).await;
+    let data = notifications(&app, &carol.access, 1, Duration::from_secs(15)).await;
 
     assert_eq!(types(&data), ["user.created"], "{data}");
     assert_eq!(data["items"][0]["data"], json!({"user_id": carol.user_id}));
@@ -223,10 +223,10 @@ async fn users_see_and_change_only_their_own_notifications() {
     let bob = app.user_session("bob", Role::User).await;
     app.order(&ann.access, &[(&lamp, 1)]).await.assert_ok(201);
     app.order(&ann.access, &[(&lamp, 1)]).await.assert_ok(201);
-    let data = notifications(&app, &ann.access, 3, Duration::from_secs(5)).await;
+    let data = notifications(&app, &ann.access, 3, Duration::from_secs(15)).await;
     let first = about_orders(&data)[0]["id"].as_str().expect("id").to_owned();
 
-    let theirs = notifications(&app, &bob.access, 1, Duration::from_secs(5)).await;
+    let theirs = notifications(&app, &bob.access, 1, Duration::from_secs(15)).await;
     assert_eq!(types(&theirs), ["user.created"], "only bob's own: {theirs}");
     let path = format!("/notifications/{first}");
     app.put(&path, &json!({"read": true}), Some(&bob.access)).await.assert_error(404, "NOT_FOUND");
@@ -256,7 +256,7 @@ async fn a_restarted_gateway_resumes_from_its_checkpoint_without_loss_or_doubles
     options.state_dir = Some(state.clone());
     let app = spawn_app_with(options.clone()).await;
     let ann = app.user_session("ann", Role::User).await;
-    assert_eq!(types(&notifications(&app, &ann.access, 1, Duration::from_secs(5)).await), ["user.created"]);
+    assert_eq!(types(&notifications(&app, &ann.access, 1, Duration::from_secs(15)).await), ["user.created"]);
     let users = shared::repo::users::UsersRepo::new(app.gateway.client.clone(), app.table("users"));
     app.gateway.stop().await;
 
@@ -276,7 +276,7 @@ async fn a_restarted_gateway_resumes_from_its_checkpoint_without_loss_or_doubles
     let app = spawn_app_with(options).await;
     let bob = app.session("bob", "bob-secret-pass").await;
 
-    let bobs = notifications(&app, &bob.access, 1, Duration::from_secs(5)).await;
+    let bobs = notifications(&app, &bob.access, 1, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let anns = app.get("/notifications", Some(&ann.access)).await.assert_ok(200).clone();
     assert_eq!(types(&bobs), ["user.created"]);

@@ -179,6 +179,16 @@ impl NotificationsRepo {
         Ok(Page { items, next_cursor: cursor::next(&scope, out.last_evaluated_key()) })
     }
 
+    /// A `Query` of the user's key of the sparse `unread` index.
+    fn unread_of(&self, user_id: &str) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(UNREAD)
+            .key_condition_expression("unread_pk = :owner")
+            .expression_attribute_values(":owner", s(notes_of(user_id)))
+    }
+
     /// How many of a user's notifications are unread: a count on the sparse
     /// `unread` index (only unread items carry its key), so it costs what the
     /// unread ones weigh, never a scan of the read ones.
@@ -186,17 +196,8 @@ impl NotificationsRepo {
         let mut count = 0u64;
         let mut start = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(UNREAD)
-                .key_condition_expression("unread_pk = :owner")
-                .expression_attribute_values(":owner", s(notes_of(user_id)))
-                .select(Select::Count)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await?;
+            let out =
+                self.unread_of(user_id).select(Select::Count).set_exclusive_start_key(start.take()).send().await?;
             count += u64::try_from(out.count()).unwrap_or(0);
             match out.last_evaluated_key().filter(|k| !k.is_empty()) {
                 Some(key) => start = Some(key.clone()),
@@ -236,16 +237,7 @@ impl NotificationsRepo {
     pub async fn mark_all_read(&self, user_id: &str) -> Result<u64, StoreError> {
         let mut marked = 0;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(UNREAD)
-                .key_condition_expression("unread_pk = :owner")
-                .expression_attribute_values(":owner", s(notes_of(user_id)))
-                .limit(READ_ALL_PAGE)
-                .send()
-                .await?;
+            let out = self.unread_of(user_id).limit(READ_ALL_PAGE).send().await?;
             let mut marked_now = 0;
             for item in out.items() {
                 let id = get_s(item, "pk")?;
