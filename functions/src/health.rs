@@ -30,16 +30,19 @@ impl Route for Health {
     }
 
     async fn handle(&self, _caller: Public, _req: Request) -> ApiResult<Reply> {
-        let [auth, users, products, orders, carts] = self.tables.all();
-        let (a, u, p, o, c) = tokio::join!(
+        let [auth, users, products, orders, carts, notifications] = self.tables.all();
+        let (a, u, p, o, c, n) = tokio::join!(
             table_status(&self.client, auth.1),
             table_status(&self.client, users.1),
             table_status(&self.client, products.1),
             table_status(&self.client, orders.1),
             table_status(&self.client, carts.1),
+            table_status(&self.client, notifications.1),
         );
         let tables: BTreeMap<_, _> =
-            [(auth.0, a?), (users.0, u?), (products.0, p?), (orders.0, o?), (carts.0, c?)].into_iter().collect();
+            [(auth.0, a?), (users.0, u?), (products.0, p?), (orders.0, o?), (carts.0, c?), (notifications.0, n?)]
+                .into_iter()
+                .collect();
         let not_ready: Vec<_> = tables.iter().filter(|(_, s)| *s != "ACTIVE").map(|(n, _)| *n).collect();
         if !not_ready.is_empty() {
             return Err(ApiError::Unavailable(format!("tables not ready: {}", not_ready.join(", "))));

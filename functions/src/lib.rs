@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authorizer;
 pub mod cart;
 pub mod health;
+pub mod notifications;
 pub mod orders;
 pub mod products;
 #[rustfmt::skip] // generated (`cargo xtask gen`), checked for freshness instead

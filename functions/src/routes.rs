@@ -34,6 +34,9 @@ pub static CART_PUT_ITEM: RouteDecl = RouteDecl { name: "cart-put-item", method:
 pub static CART_DELETE_ITEM: RouteDecl = RouteDecl { name: "cart-delete-item", method: "DELETE", path: "/cart/items/{product_id}", access: AccessKind::User };
 pub static CART_CLEAR: RouteDecl = RouteDecl { name: "cart-clear", method: "DELETE", path: "/cart", access: AccessKind::User };
 pub static CART_CHECKOUT: RouteDecl = RouteDecl { name: "cart-checkout", method: "POST", path: "/cart/checkout", access: AccessKind::User };
+pub static NOTIFICATIONS_LIST: RouteDecl = RouteDecl { name: "notifications-list", method: "GET", path: "/notifications", access: AccessKind::User };
+pub static NOTIFICATIONS_READ: RouteDecl = RouteDecl { name: "notifications-read", method: "PUT", path: "/notifications/{id}", access: AccessKind::User };
+pub static NOTIFICATIONS_READ_ALL: RouteDecl = RouteDecl { name: "notifications-read-all", method: "POST", path: "/notifications/read-all", access: AccessKind::User };
 
 /// Every HTTP function, in the order of `functions/routes.toml`.
 pub static REGISTRY: &[Registered] = &[
@@ -64,10 +67,18 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &CART_DELETE_ITEM, build: build::<crate::cart::delete_item::CartDeleteItem>, handler: type_name::<crate::cart::delete_item::CartDeleteItem> },
     Registered { decl: &CART_CLEAR, build: build::<crate::cart::clear::CartClear>, handler: type_name::<crate::cart::clear::CartClear> },
     Registered { decl: &CART_CHECKOUT, build: build::<crate::cart::checkout::CartCheckout>, handler: type_name::<crate::cart::checkout::CartCheckout> },
+    Registered { decl: &NOTIFICATIONS_LIST, build: build::<crate::notifications::list::NotificationsList>, handler: type_name::<crate::notifications::list::NotificationsList> },
+    Registered { decl: &NOTIFICATIONS_READ, build: build::<crate::notifications::read::NotificationsRead>, handler: type_name::<crate::notifications::read::NotificationsRead> },
+    Registered { decl: &NOTIFICATIONS_READ_ALL, build: build::<crate::notifications::read_all::ReadAll>, handler: type_name::<crate::notifications::read_all::ReadAll> },
 ];
 
 /// The API's REQUEST authorizer, `authorizer`.
 pub const AUTHORIZER: (&str, EventHandlerBuilder) = ("authorizer", build_event::<crate::authorizer::Authorizer>);
+
+/// The functions fed by DynamoDB Streams (template.yaml's event source mappings).
+pub static CONSUMERS: &[(&str, EventHandlerBuilder)] = &[
+    ("notifications", build_event::<crate::notifications::consumer::Notifications>),
+];
 
 // Does not compile when a handler's `type Caller` is not its declared access.
 const _: fn() = || {
@@ -98,4 +109,7 @@ const _: fn() = || {
     declared_access::<crate::cart::delete_item::CartDeleteItem, User>();
     declared_access::<crate::cart::clear::CartClear, User>();
     declared_access::<crate::cart::checkout::CartCheckout, User>();
+    declared_access::<crate::notifications::list::NotificationsList, User>();
+    declared_access::<crate::notifications::read::NotificationsRead, User>();
+    declared_access::<crate::notifications::read_all::ReadAll, User>();
 };

@@ -325,6 +325,23 @@ async fn every_function_answers_aws_payloads_as_on_lambda() {
             answered.push(function.binary.clone());
             continue;
         }
+        if template.stream_sources.iter().any(|s| s.function == function.logical_id) {
+            // AWS's own DynamoDB Streams event: records of another table's
+            // shape, which the consumer cannot read — a partial batch response
+            // naming the first, not a crash.
+            let event = fixture("example-dynamodb-event.json");
+            let first = event["Records"][0]["dynamodb"]["SequenceNumber"].clone();
+            let invocation = runtime.invoke_cold(&binary, &env, event).await.expect("runs");
+            assert_eq!(invocation.posted, Posted::Response, "{}", invocation.logs);
+            assert_eq!(
+                invocation.body,
+                json!({"batchItemFailures": [{"itemIdentifier": first}]}),
+                "{}",
+                invocation.logs
+            );
+            answered.push(function.binary.clone());
+            continue;
+        }
         let route = template.routes.iter().find(|r| r.function == function.logical_id).expect("an HTTP route");
         // A route this table does not know yet still gets AWS's payload: any
         // answer but a 5xx, in the envelope.

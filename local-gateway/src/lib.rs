@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod runtime_api;
 pub mod seed;
 pub mod server;
+pub mod streams;
 pub mod tables;
 pub mod template;
 
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use shared::config::Env;
+use shared::route::DynEventHandler;
 use shared::InitContext;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -58,6 +60,10 @@ pub struct Options {
     /// The port of the DynamoDB Local it starts (0 picks a free one). A fixed
     /// port lets other tools (`cargo lambda watch`) share the gateway's tables.
     pub dynamodb_port: u16,
+    /// Where the event source mappings keep their checkpoints and dead
+    /// letters, and the consumers their outbox (`.local/` for the run
+    /// command); `None`: a fresh folder under the system's temp folder.
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -71,6 +77,7 @@ impl Options {
             env_overrides: Vec::new(),
             seed: false,
             dynamodb_port: 0,
+            state_dir: None,
         }
     }
 }
@@ -87,8 +94,15 @@ pub struct RunningGateway {
     pub function_env: Env,
     /// What each function's DynamoDB calls needed (the local IAM check).
     pub iam_usage: Arc<iam::Usage>,
+    /// The folder of `outbox/` (mail), `dead-letter/` and `streams/` (checkpoints).
+    pub state_dir: PathBuf,
+    /// The stream consumers by binary name, as their mappings invoke them.
+    pub consumers: HashMap<String, Arc<dyn DynEventHandler>>,
+    /// What the event source mappings measured.
+    pub stream_stats: Arc<streams::StreamStats>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
+    pollers: Vec<JoinHandle<()>>,
     database: Option<DynamoDbLocal>,
 }
 
@@ -102,6 +116,9 @@ impl RunningGateway {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
+        for poller in self.pollers {
+            let _ = poller.await;
+        }
         if let Some(database) = self.database {
             database.stop().await;
         }
@@ -170,6 +187,36 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
             Some(builder(&ctx).await.map_err(|e| format!("{}: {e}", spec.function))?)
         }
     };
+    let state_dir = match &options.state_dir {
+        Some(dir) => dir.clone(),
+        None => {
+            std::env::temp_dir().join(format!("local-gateway-{}-{}", options.stack_name, uuid::Uuid::new_v4().simple()))
+        }
+    };
+    std::fs::create_dir_all(&state_dir)?;
+    let mut consumers: HashMap<String, Arc<dyn DynEventHandler>> = HashMap::new();
+    for (binary, builder) in functions::routes::CONSUMERS {
+        let function = template
+            .functions
+            .iter()
+            .find(|f| f.binary == *binary)
+            .ok_or_else(|| format!("consumer {binary} has no function in template.yaml"))?;
+        let mut env = function_environment(&function.environment, &base_env, &options.env_overrides);
+        // Only the local gateway sets it: mail goes to files, never out.
+        env.set(shared::mail::OUTBOX_VAR, state_dir.join("outbox").display().to_string());
+        let permissions = iam::Permissions::new(*binary, region, function.policy.clone());
+        let ctx = InitContext::with_dynamodb(env, iam::restricted(&client, permissions, iam_usage.clone()));
+        let handler = builder(&ctx).await.map_err(|e| format!("{}: {e}", function.logical_id))?;
+        consumers.insert((*binary).to_owned(), handler);
+    }
+    let mut mappings = Vec::new();
+    for source in &template.stream_sources {
+        let handler = consumers
+            .get(&source.binary)
+            .ok_or_else(|| format!("{}: no consumer {} in functions/routes.toml", source.function, source.binary))?;
+        mappings.push(streams::Mapping { source: source.clone(), handler: handler.clone() });
+    }
+
     if options.seed {
         seed::seed(&InitContext::with_dynamodb(function_env.clone(), setup_client.clone())).await?;
     }
@@ -179,7 +226,17 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
     let listener = tokio::net::TcpListener::bind((options.host, options.port)).await?;
     let addr = listener.local_addr()?;
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let server = tokio::spawn(server::serve(listener, state, shutdown_rx));
+    let server = tokio::spawn(server::serve(listener, state, shutdown_rx.clone()));
+    let stream_stats = Arc::new(streams::StreamStats::default());
+    let pollers = streams::spawn(
+        mappings,
+        setup_client.clone(),
+        streams::StreamsApi::new(&endpoint),
+        state_dir.clone(),
+        region.to_owned(),
+        stream_stats.clone(),
+        shutdown_rx,
+    );
     Ok(RunningGateway {
         addr,
         template,
@@ -187,8 +244,12 @@ pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
         client: setup_client,
         function_env,
         iam_usage,
+        state_dir,
+        consumers,
+        stream_stats,
         shutdown,
         server,
+        pollers,
         database,
     })
 }

@@ -78,10 +78,17 @@ async fn run() -> Result<(), BoxError> {
     options.port = port;
     options.seed = seed;
     options.dynamodb_port = dynamodb_port;
+    options.state_dir = Some(state_dir.clone());
     options.env_overrides = local_gateway::function_settings(std::env::vars());
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
-    println!("\n  API:       {}\n  try:       curl {}/health\n", gateway.url(), gateway.url());
+    println!(
+        "\n  API:         {}\n  try:         curl {}/health\n  mail:        {}\n  dead letter: {}\n",
+        gateway.url(),
+        gateway.url(),
+        gateway.state_dir.join("outbox").display(),
+        gateway.state_dir.join("dead-letter").display()
+    );
 
     wait_for_signal().await;
     tracing::info!("shutting down");

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -30,11 +30,32 @@ pub async fn ensure_tables(client: &Client, tables: &[TableSpec]) -> Result<Vec<
         existing.extend(page?.table_names().iter().cloned());
     }
     let mut created = Vec::new();
-    for table in tables.iter().filter(|t| !existing.contains(&t.name)) {
-        create_table(client, table).await?;
-        created.push(table.name.clone());
+    for table in tables {
+        if existing.contains(&table.name) {
+            enable_stream(client, table).await?;
+        } else {
+            create_table(client, table).await?;
+            created.push(table.name.clone());
+        }
     }
     Ok(created)
+}
+
+fn stream_spec(view_type: &str) -> Result<StreamSpecification, BoxError> {
+    Ok(StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view_type)).build()?)
+}
+
+/// A table kept from an earlier run (`.local/data`) that the template has since
+/// given a stream: enable it, as a stack update would.
+async fn enable_stream(client: &Client, table: &TableSpec) -> Result<(), BoxError> {
+    let Some(view_type) = &table.stream_view_type else { return Ok(()) };
+    let described = client.describe_table().table_name(&table.name).send().await?;
+    if described.table().and_then(|t| t.stream_specification()).is_some_and(|s| s.stream_enabled()) {
+        return Ok(());
+    }
+    client.update_table().table_name(&table.name).stream_specification(stream_spec(view_type)?).send().await?;
+    tracing::info!(table = %table.name, "enabled the table's stream");
+    Ok(())
 }
 
 async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError> {
@@ -61,6 +82,9 @@ async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError
                 )
                 .build()?,
         );
+    }
+    if let Some(view_type) = &table.stream_view_type {
+        request = request.stream_specification(stream_spec(view_type)?);
     }
     request.send().await?;
     if let Some(attribute) = &table.ttl_attribute {

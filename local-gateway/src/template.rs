@@ -103,6 +103,27 @@ pub struct TableSpec {
     pub keys: Vec<KeyElement>,
     pub indexes: Vec<IndexSpec>,
     pub ttl_attribute: Option<String>,
+    /// `StreamSpecification.StreamViewType`, when the table has a stream.
+    pub stream_view_type: Option<String>,
+}
+
+/// A DynamoDB event source mapping (`Events: {Type: DynamoDB}` of a function).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamSourceSpec {
+    pub function: String,
+    pub binary: String,
+    /// The logical id and resolved name of the table whose stream feeds it.
+    pub table_logical_id: String,
+    pub table: String,
+    /// `TRIM_HORIZON` or `LATEST`.
+    pub starting_position: String,
+    pub batch_size: usize,
+    /// `None`: retry until the records expire (AWS's -1).
+    pub maximum_retry_attempts: Option<u32>,
+    pub bisect_on_error: bool,
+    pub report_batch_item_failures: bool,
+    /// The on-failure destination's logical id, if any.
+    pub on_failure: Option<String>,
 }
 
 /// A function: its binary, environment and IAM policy statements.
@@ -130,6 +151,7 @@ pub struct Template {
     pub authorizer: Option<AuthorizerSpec>,
     pub functions: Vec<FunctionSpec>,
     pub tables: Vec<TableSpec>,
+    pub stream_sources: Vec<StreamSourceSpec>,
     pub gateway_responses: HashMap<String, GatewayResponse>,
     /// `None` when the API has no `Cors` setting (no preflight answers).
     pub cors: Option<CorsSpec>,
@@ -252,6 +274,7 @@ impl Template {
         let mut routes = Vec::new();
         let mut api = None;
         let mut tables = Vec::new();
+        let mut stream_sources = Vec::new();
         for (id, resource) in resources {
             let id = id.as_str().ok_or_else(|| invalid("non-string resource id"))?.to_owned();
             let kind = get(resource, "Type").and_then(Value::as_str).unwrap_or_default();
@@ -276,6 +299,10 @@ impl Template {
                     for (_, event) in
                         props.and_then(|p| get(p, "Events")).and_then(Value::as_mapping).into_iter().flatten()
                     {
+                        if get(event, "Type").and_then(Value::as_str) == Some("DynamoDB") {
+                            stream_sources.push(stream_source(&id, &binary, event, &resolver)?);
+                            continue;
+                        }
                         if get(event, "Type").and_then(Value::as_str) != Some("Api") {
                             continue;
                         }
@@ -322,7 +349,16 @@ impl Template {
         if authorizer.is_none() && routes.iter().any(|r| r.authorized) {
             return Err(invalid("routes need an authorizer but the Api has no DefaultAuthorizer"));
         }
-        Ok(Self { routes, authorizer, functions, tables, gateway_responses, cors, stage })
+        for source in &mut stream_sources {
+            let table = tables.iter().find(|t| t.logical_id == source.table_logical_id).ok_or_else(|| {
+                invalid(format!("{}: its stream's table {} is not defined", source.function, source.table_logical_id))
+            })?;
+            if table.stream_view_type.is_none() {
+                return Err(invalid(format!("{}: {} has no StreamSpecification", source.function, table.logical_id)));
+            }
+            source.table = table.name.clone();
+        }
+        Ok(Self { routes, authorizer, functions, tables, stream_sources, gateway_responses, cors, stage })
     }
 
     pub fn function(&self, logical_id: &str) -> Option<&FunctionSpec> {
@@ -400,6 +436,51 @@ fn policy_statements(
         }
     }
     Ok(statements)
+}
+
+/// A function's `Type: DynamoDB` event: `Stream: !GetAtt <Table>.StreamArn` and
+/// the mapping's settings, with AWS's defaults where the template is silent.
+fn stream_source(
+    id: &str,
+    binary: &str,
+    event: &Value,
+    resolver: &Resolver<'_>,
+) -> Result<StreamSourceSpec, TemplateError> {
+    let props = get(event, "Properties").ok_or_else(|| invalid(format!("{id}: DynamoDB event without Properties")))?;
+    let table_logical_id = match get(props, "Stream") {
+        Some(Value::Tagged(tagged)) if tag_name(tagged) == "GetAtt" => {
+            tagged.value.as_str().and_then(|s| s.strip_suffix(".StreamArn")).map(str::to_owned)
+        }
+        _ => None,
+    }
+    .ok_or_else(|| invalid(format!("{id}: a DynamoDB event's Stream must be !GetAtt <Table>.StreamArn")))?;
+    let number = |name: &str| get(props, name).and_then(|v| resolver.resolve(v)).and_then(|v| v.parse::<i64>().ok());
+    let flag = |name: &str| get(props, name).and_then(|v| resolver.resolve(v)).is_some_and(|v| v == "true");
+    let response_types = get(props, "FunctionResponseTypes").and_then(Value::as_sequence);
+    let on_failure = get(props, "DestinationConfig")
+        .and_then(|d| get(d, "OnFailure"))
+        .and_then(|f| get(f, "Destination"))
+        .and_then(|d| match d {
+            Value::Tagged(tagged) if tag_name(tagged) == "GetAtt" => {
+                tagged.value.as_str().and_then(|s| s.strip_suffix(".Arn")).map(str::to_owned)
+            }
+            _ => None,
+        });
+    Ok(StreamSourceSpec {
+        function: id.to_owned(),
+        binary: binary.to_owned(),
+        table_logical_id,
+        table: String::new(),
+        starting_position: get(props, "StartingPosition")
+            .and_then(|v| resolver.resolve(v))
+            .unwrap_or_else(|| "TRIM_HORIZON".to_owned()),
+        batch_size: number("BatchSize").unwrap_or(100).clamp(1, 10_000) as usize,
+        maximum_retry_attempts: number("MaximumRetryAttempts").filter(|n| *n >= 0).map(|n| n as u32),
+        bisect_on_error: flag("BisectBatchOnFunctionError"),
+        report_batch_item_failures: response_types
+            .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures"))),
+        on_failure,
+    })
 }
 
 fn quoted(value: &Value, resolver: &Resolver<'_>) -> Option<String> {
@@ -487,6 +568,10 @@ fn table_spec(id: &str, props: &Value, resolver: &Resolver<'_>) -> Result<TableS
         .and_then(|t| get(t, "AttributeName"))
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let stream_view_type = get(props, "StreamSpecification")
+        .and_then(|s| get(s, "StreamViewType"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Ok(TableSpec {
         logical_id: id.to_owned(),
         name,
@@ -494,6 +579,7 @@ fn table_spec(id: &str, props: &Value, resolver: &Resolver<'_>) -> Result<TableS
         keys: key_elements(get(props, "KeySchema")),
         indexes,
         ttl_attribute,
+        stream_view_type,
     })
 }
 
@@ -506,7 +592,16 @@ mod tests {
         let template = Template::load("local", "us-east-1").expect("template parses");
         assert!(template.routes.iter().any(|r| r.path == "/health" && r.method == "GET" && !r.authorized));
         let names: Vec<_> = template.tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["local-auth", "local-users", "local-products", "local-orders", "local-carts"]);
+        assert_eq!(
+            names,
+            ["local-auth", "local-users", "local-products", "local-orders", "local-carts", "local-notifications"]
+        );
+        let streams: Vec<_> = template.stream_sources.iter().map(|s| (s.binary.as_str(), s.table.as_str())).collect();
+        assert_eq!(streams, [("notifications", "local-users"), ("notifications", "local-orders")]);
+        let source = &template.stream_sources[0];
+        assert!(source.bisect_on_error && source.report_batch_item_failures, "{source:?}");
+        assert_eq!((source.batch_size, source.maximum_retry_attempts), (25, Some(3)));
+        assert_eq!(source.on_failure.as_deref(), Some("NotificationsDlq"));
         let health = template.function("HealthFunction").expect("health function");
         assert_eq!(health.environment["USERS_TABLE"], "local-users");
         assert_eq!(template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status, 404);

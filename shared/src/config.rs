@@ -85,6 +85,7 @@ pub struct Tables {
     pub products: String,
     pub orders: String,
     pub carts: String,
+    pub notifications: String,
 }
 
 impl Tables {
@@ -93,6 +94,7 @@ impl Tables {
     pub const PRODUCTS_VAR: &'static str = "PRODUCTS_TABLE";
     pub const ORDERS_VAR: &'static str = "ORDERS_TABLE";
     pub const CARTS_VAR: &'static str = "CARTS_TABLE";
+    pub const NOTIFICATIONS_VAR: &'static str = "NOTIFICATIONS_TABLE";
 
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -101,17 +103,19 @@ impl Tables {
             products: env.required(Self::PRODUCTS_VAR)?.to_owned(),
             orders: env.required(Self::ORDERS_VAR)?.to_owned(),
             carts: env.required(Self::CARTS_VAR)?.to_owned(),
+            notifications: env.required(Self::NOTIFICATIONS_VAR)?.to_owned(),
         })
     }
 
     /// `(domain, table name)` pairs, in a stable order.
-    pub fn all(&self) -> [(&'static str, &str); 5] {
+    pub fn all(&self) -> [(&'static str, &str); 6] {
         [
             ("auth", &self.auth),
             ("users", &self.users),
             ("products", &self.products),
             ("orders", &self.orders),
             ("carts", &self.carts),
+            ("notifications", &self.notifications),
         ]
     }
 }

@@ -94,6 +94,11 @@ impl InitContext {
         Ok(crate::repo::carts::CartsRepo::new(self.dynamodb().await?, table))
     }
 
+    pub async fn notifications_repo(&self) -> Result<crate::repo::notifications::NotificationsRepo, ConfigError> {
+        let table = self.env().required(Tables::NOTIFICATIONS_VAR)?.to_owned();
+        Ok(crate::repo::notifications::NotificationsRepo::new(self.dynamodb().await?, table))
+    }
+
     pub fn token_service(&self) -> Result<crate::token::TokenService, ConfigError> {
         crate::token::TokenService::from_env(self.env())
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{constant, pascal, Function, Manifest, Route, ACCESS_KINDS};
+use crate::manifest::{constant, pascal, Consumer, Function, Manifest, Route, ACCESS_KINDS};
 
 pub const BIN_DIR: &str = "functions/src/bin";
 pub const REGISTRY: &str = "functions/src/routes.rs";
@@ -35,7 +35,10 @@ pub fn files(manifest: &Manifest, spliced: &Spliced) -> Result<Vec<(PathBuf, Str
     for route in &manifest.routes {
         files.push((bin_path(&route.name), route_binary(route)));
     }
-    files.push((bin_path(&manifest.authorizer.name), authorizer_binary(&manifest.authorizer)));
+    files.push((bin_path(&manifest.authorizer.name), event_binary(&manifest.authorizer)));
+    for consumer in &manifest.consumers {
+        files.push((bin_path(&consumer.name), event_binary(consumer)));
+    }
     files.push((PathBuf::from(REGISTRY), registry(manifest)));
     let functions = template_functions(manifest)?;
     files.push((PathBuf::from(TEMPLATE), splice(TEMPLATE, &spliced.template, BEGIN, END, &functions)?));
@@ -54,7 +57,8 @@ pub fn bin_path(name: &str) -> PathBuf {
 /// harness per function (each with the AWS SDK).
 fn cargo_binaries(manifest: &Manifest) -> String {
     let mut out = String::new();
-    let names = manifest.routes.iter().map(|r| &r.name).chain([&manifest.authorizer.name]);
+    let consumers = manifest.consumers.iter().map(|c| &c.name);
+    let names = manifest.routes.iter().map(|r| &r.name).chain([&manifest.authorizer.name]).chain(consumers);
     for name in names {
         let _ = writeln!(out, "[[bin]]\nname = {name:?}\npath = \"src/bin/{name}.rs\"\ntest = false\n");
     }
@@ -70,7 +74,7 @@ fn route_binary(route: &Route) -> String {
     )
 }
 
-fn authorizer_binary(function: &Function) -> String {
+fn event_binary(function: &Function) -> String {
     format!(
         "// {HEADER}\nfn main() -> Result<(), lambda_runtime::Error> {{\n    \
          shared::lambda::run_event::<functions::{}>()\n}}\n",
@@ -124,6 +128,12 @@ fn registry(manifest: &Manifest) -> String {
         "pub const AUTHORIZER: (&str, EventHandlerBuilder) = ({:?}, build_event::<crate::{}>);\n",
         manifest.authorizer.name, manifest.authorizer.handler
     );
+    out.push_str("/// The functions fed by DynamoDB Streams (template.yaml's event source mappings).\n");
+    out.push_str("pub static CONSUMERS: &[(&str, EventHandlerBuilder)] = &[\n");
+    for consumer in &manifest.consumers {
+        let _ = writeln!(out, "    ({:?}, build_event::<crate::{}>),", consumer.name, consumer.handler);
+    }
+    out.push_str("];\n\n");
     out.push_str(
         "// Does not compile when a handler's `type Caller` is not its declared access.\nconst _: fn() = || {\n",
     );
@@ -139,7 +149,14 @@ const CHECKOV_SKIPS: &str = "      checkov:
         skip:
           - id: CKV_AWS_116
             comment: \"No DLQ: invoked synchronously by API Gateway (or as its authorizer); a DLQ only receives failed asynchronous invocations.\"
-          - id: CKV_AWS_117
+";
+/// The same for a stream consumer: its failures go to its mappings' destination.
+const CONSUMER_DLQ_SKIP: &str = "      checkov:
+        skip:
+          - id: CKV_AWS_116
+            comment: \"No function DLQ: invoked by event source mappings, whose failed records go to their on-failure destination (an SQS queue); a function DLQ only receives failed asynchronous invocations.\"
+";
+const VPC_SKIP: &str = "          - id: CKV_AWS_117
             comment: \"No VPC: it reaches only DynamoDB over IAM-authenticated endpoints; a VPC would add NAT or endpoints and ENI cold starts, protecting nothing.\"
 ";
 
@@ -150,6 +167,9 @@ pub fn logical_id(name: &str) -> String {
 
 /// YAML text for a scalar: plain where that is unambiguous, else double-quoted.
 fn scalar(text: &str) -> String {
+    if text.strip_prefix("!Ref ").is_some_and(|name| name.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return text.to_owned();
+    }
     let plain =
         !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/'));
     if plain {
@@ -160,6 +180,10 @@ fn scalar(text: &str) -> String {
 }
 
 fn function_block(function: &Function, route: Option<&Route>) -> Result<String, String> {
+    function_block_with(function, route, CHECKOV_SKIPS)
+}
+
+fn function_block_with(function: &Function, route: Option<&Route>, dlq_skip: &str) -> Result<String, String> {
     let mut out = String::new();
     let description = match route {
         Some(route) => format!("{} {} - {}", route.method, route.path, function.summary),
@@ -168,7 +192,7 @@ fn function_block(function: &Function, route: Option<&Route>) -> Result<String, 
     let _ = write!(
         out,
         "  {}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: rust-cargolambda\n      \
-         BuildProperties:\n        Binary: {}\n{CHECKOV_SKIPS}    Properties:\n      CodeUri: .\n      Description: {:?}\n",
+         BuildProperties:\n        Binary: {}\n{dlq_skip}{VPC_SKIP}    Properties:\n      CodeUri: .\n      Description: {:?}\n",
         logical_id(&function.name),
         function.name,
         description
@@ -221,10 +245,49 @@ fn function_block(function: &Function, route: Option<&Route>) -> Result<String, 
     Ok(out)
 }
 
+/// `notifications` → `NotificationsDlq`: where a consumer's mappings send what keeps failing.
+pub fn dlq_id(name: &str) -> String {
+    format!("{}Dlq", pascal(name))
+}
+
+/// A consumer: its function with one DynamoDB event per stream, and its queue.
+fn consumer_block(consumer: &Consumer) -> Result<String, String> {
+    let mut out = function_block_with(&consumer.function, None, CONSUMER_DLQ_SKIP)?;
+    let dlq = dlq_id(&consumer.name);
+    out.push_str("      Events:\n");
+    for table in &consumer.streams {
+        let table_id = format!("{}Table", pascal(table));
+        let _ = write!(
+            out,
+            "        {}Stream:\n          Type: DynamoDB\n          Properties:\n            \
+             Stream: !GetAtt {table_id}.StreamArn\n            StartingPosition: TRIM_HORIZON\n            \
+             BatchSize: {}\n            MaximumRetryAttempts: {}\n            BisectBatchOnFunctionError: true\n            \
+             FunctionResponseTypes: [ReportBatchItemFailures]\n            DestinationConfig:\n              \
+             OnFailure:\n                Type: SQS\n                Destination: !GetAtt {dlq}.Arn\n",
+            pascal(table),
+            consumer.batch_size,
+            consumer.maximum_retry_attempts
+        );
+    }
+    let _ = write!(
+        out,
+        "\n  # What the {name} consumer could not process after every retry: the\n  \
+         # records' stream coordinates (read them again from the stream within 24 h).\n  \
+         {dlq}:\n    Type: AWS::SQS::Queue\n    Properties:\n      MessageRetentionPeriod: 1209600\n      \
+         KmsMasterKeyId: !If [HasKmsKey, !Ref KmsKeyArn, !Ref AWS::NoValue]\n      \
+         SqsManagedSseEnabled: !If [HasKmsKey, !Ref AWS::NoValue, true]\n",
+        name = consumer.name
+    );
+    Ok(out)
+}
+
 fn template_functions(manifest: &Manifest) -> Result<String, String> {
     let mut blocks = vec![function_block(&manifest.authorizer, None)?];
     for route in &manifest.routes {
         blocks.push(function_block(&route.function, Some(route))?);
+    }
+    for consumer in &manifest.consumers {
+        blocks.push(consumer_block(consumer)?);
     }
     Ok(blocks.join("\n"))
 }

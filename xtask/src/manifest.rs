@@ -11,6 +11,8 @@ pub struct Manifest {
     #[serde(default, rename = "route")]
     pub routes: Vec<Route>,
     pub authorizer: Function,
+    #[serde(default, rename = "consumer")]
+    pub consumers: Vec<Consumer>,
 }
 
 /// What every function declares.
@@ -38,6 +40,27 @@ pub struct Route {
     pub function: Function,
 }
 
+/// A function fed by DynamoDB Streams: an event source mapping per stream,
+/// failed batches to its own SQS queue (`<Name>Dlq`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Consumer {
+    /// The tables (lower-case, as in `<Table>Table`) whose streams feed it.
+    pub streams: Vec<String>,
+    /// Records per invocation (1-10000).
+    pub batch_size: u32,
+    /// Retries of a failing batch before its records go to the queue (0-10000).
+    pub maximum_retry_attempts: u32,
+    #[serde(flatten)]
+    pub function: Function,
+}
+
+impl std::ops::Deref for Consumer {
+    type Target = Function;
+    fn deref(&self) -> &Function {
+        &self.function
+    }
+}
+
 /// A route is a function: `route.name`, `route.handler`, ...
 impl std::ops::Deref for Route {
     type Target = Function;
@@ -48,6 +71,7 @@ impl std::ops::Deref for Route {
 
 const FUNCTION_KEYS: [&str; 6] = ["name", "handler", "summary", "jwt_secret", "env", "dynamodb"];
 const ROUTE_KEYS: [&str; 3] = ["method", "path", "access"];
+const CONSUMER_KEYS: [&str; 3] = ["streams", "batch_size", "maximum_retry_attempts"];
 
 /// Refuses keys the manifest does not know (a typo would otherwise be ignored;
 /// serde's `deny_unknown_fields` does not combine with `flatten`).
@@ -58,7 +82,12 @@ fn check_keys(raw: &toml::Table) -> Result<(), String> {
             Some(key) => Err(format!("{PATH}: unknown field `{key}` in {what}")),
             None => Ok(()),
         };
-    unknown(raw, &["route", "authorizer"], "the manifest")?;
+    unknown(raw, &["route", "authorizer", "consumer"], "the manifest")?;
+    for consumer in raw.get("consumer").and_then(toml::Value::as_array).into_iter().flatten() {
+        let keys: Vec<&str> = FUNCTION_KEYS.iter().chain(&CONSUMER_KEYS).copied().collect();
+        let table = consumer.as_table().ok_or_else(|| format!("{PATH}: a [[consumer]] must be a table"))?;
+        unknown(table, &keys, "a [[consumer]]")?;
+    }
     for route in raw.get("route").and_then(toml::Value::as_array).into_iter().flatten() {
         let keys: Vec<&str> = FUNCTION_KEYS.iter().chain(&ROUTE_KEYS).copied().collect();
         unknown(route.as_table().ok_or_else(|| format!("{PATH}: a [[route]] must be a table"))?, &keys, "a [[route]]")?;
@@ -147,9 +176,10 @@ impl Manifest {
         Self::parse(&text)
     }
 
-    /// Every function: the routes, then the authorizer.
+    /// Every function: the routes, the authorizer, then the consumers.
     pub fn functions(&self) -> Vec<Function> {
-        self.routes.iter().map(|r| r.function.clone()).chain([self.authorizer.clone()]).collect()
+        let consumers = self.consumers.iter().map(|c| c.function.clone());
+        self.routes.iter().map(|r| r.function.clone()).chain([self.authorizer.clone()]).chain(consumers).collect()
     }
 
     fn check(&self) -> Result<(), String> {
@@ -176,6 +206,17 @@ impl Manifest {
                 .find(|k| !k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
             {
                 return Err(format!("{PATH}: {}: {key:?} is not an environment variable name", function.name));
+            }
+        }
+        for consumer in &self.consumers {
+            if consumer.streams.is_empty() || consumer.streams.iter().any(|t| !is_name(t)) {
+                return Err(format!("{PATH}: {}: streams must name tables (users, orders, ...)", consumer.name));
+            }
+            if !(1..=10_000).contains(&consumer.batch_size) || consumer.maximum_retry_attempts > 10_000 {
+                return Err(format!(
+                    "{PATH}: {}: batch_size must be 1-10000 and maximum_retry_attempts 0-10000",
+                    consumer.name
+                ));
             }
         }
         for route in &self.routes {

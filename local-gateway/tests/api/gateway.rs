@@ -145,6 +145,13 @@ fn template_functions_binaries_and_registry_agree() {
     let (authorizer_name, _) = functions::routes::AUTHORIZER;
     assert_eq!(template.authorizer.as_ref().map(|a| a.binary.as_str()), Some(authorizer_name));
     registered.push(authorizer_name.to_owned());
+    for (consumer, _) in functions::routes::CONSUMERS {
+        assert!(
+            template.stream_sources.iter().any(|s| s.binary == *consumer),
+            "consumer {consumer} has no DynamoDB event source in template.yaml"
+        );
+        registered.push((*consumer).to_owned());
+    }
     registered.sort();
     assert_eq!(registered, in_template, "functions::routes::REGISTRY vs template.yaml functions");
 

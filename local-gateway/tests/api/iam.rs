@@ -120,6 +120,24 @@ async fn tour(app: &TestApp) {
     app.checkout(&tourist.access, Some("tour-cart")).await.assert_ok(201);
     app.checkout(&tourist.access, Some("tour-cart")).await.assert_ok(201);
     app.delete("/cart", Some(&tourist.access)).await.assert_ok(200);
+
+    // notifications: the consumer records (and, for a user with an address,
+    // mails: a user lookup) what the streams carry; listed, one read, all read
+    let mailed = json!({"username": "mailed", "password": "a mailed tour password", "email": "m@example.com"});
+    app.post("/auth/signup", &mailed, None).await.assert_ok(201);
+    let mailed = app.session("mailed", "a mailed tour password").await;
+    app.order(&mailed.access, &[(&desk, 1)]).await.assert_ok(201);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let listing = loop {
+        let listing = app.get("/notifications", Some(&mailed.access)).await.assert_ok(200).clone();
+        if listing["items"].as_array().is_some_and(|items| items.len() >= 2) || std::time::Instant::now() > deadline {
+            break listing;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let id = listing["items"][0]["id"].as_str().expect("a notification").to_owned();
+    app.put(&format!("/notifications/{id}"), &json!({"read": true}), Some(&mailed.access)).await.assert_ok(200);
+    app.post("/notifications/read-all", &json!({}), Some(&mailed.access)).await.assert_ok(200);
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ mod gateway;
 mod hardening;
 mod health;
 mod iam;
+mod notifications;
 mod operability;
 mod orders;
 mod products;

@@ -12,6 +12,7 @@ pub mod carts;
 pub mod cursor;
 pub mod error;
 pub mod item;
+pub mod notifications;
 pub mod orders;
 pub mod page;
 pub mod products;
