@@ -144,9 +144,41 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref().and_then(|params| params.first(name))
 }
 
-/// A header as text, if present and valid UTF-8.
+/// A header as text, if present and valid UTF-8 (API Gateway passes header
+/// values on as UTF-8; `HeaderValue::to_str` would refuse anything but ASCII).
 pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+    req.headers().get(name).and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+}
+
+/// Where a request came from, as API Gateway saw it: the connection's source
+/// IP (`requestContext.identity.sourceIp`, never a client-supplied
+/// `X-Forwarded-For`) and the `User-Agent` (at most 256 characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// Longest user agent kept.
+    pub const MAX_USER_AGENT: usize = 256;
+
+    pub fn of(req: &Request) -> Self {
+        let source_ip = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+            _ => None,
+        }
+        .filter(|ip| !ip.is_empty());
+        let user_agent = header_str(req, "user-agent")
+            .map(|ua| ua.chars().filter(|c| !c.is_control()).take(Self::MAX_USER_AGENT).collect::<String>())
+            .filter(|ua| !ua.is_empty());
+        Self { source_ip, user_agent }
+    }
+
+    /// The source IP, or `unknown` (only outside API Gateway, e.g. unit tests).
+    pub fn ip(&self) -> &str {
+        self.source_ip.as_deref().unwrap_or("unknown")
+    }
 }
 
 /// The `?limit=` and `?cursor=` of a paginated list, as the repositories take them.

@@ -10,11 +10,12 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use shared::clock::Now;
 use shared::domain::Role;
-use shared::repo::auth::{AuthRepo, Lockout};
+use shared::repo::attempts::Lockout;
+use shared::repo::auth::AuthRepo;
 use shared::repo::users::UserRecord;
 use shared::secret::Secret;
 use shared::token::{new_refresh_token, refresh_token_hash, TokenService};
-use shared::{ApiError, ApiResult};
+use shared::ApiError;
 
 /// `{refresh_token}`, the body of refresh and logout.
 #[derive(Debug, Deserialize)]
@@ -70,14 +71,7 @@ pub async fn start_session(tokens: &TokenService, auth: &AuthRepo, user: &UserRe
     token_pair(tokens, user, refresh, now)
 }
 
-/// 429 `RATE_LIMITED` with `Retry-After` if `username` is locked out now, after
-/// too many failed password attempts (login and the current-password check).
-pub async fn ensure_not_locked(auth: &AuthRepo, username: &str, now: Now) -> ApiResult<()> {
-    match auth.lockout(username, now).await? {
-        Some(Lockout { retry_after_secs }) => Err(ApiError::RateLimited {
-            message: "too many failed password attempts for this username; try again later".into(),
-            retry_after_secs,
-        }),
-        None => Ok(()),
-    }
+/// 429 `RATE_LIMITED` with `Retry-After` for a spent attempt budget.
+pub fn rate_limited(what: &str, lockout: Lockout) -> ApiError {
+    ApiError::RateLimited { message: format!("{what}; try again later"), retry_after_secs: lockout.retry_after_secs }
 }

@@ -10,7 +10,8 @@ use shared::config::ConfigError;
 use shared::domain::{Email, FullName};
 use shared::http::{json_body, Reply};
 use shared::password;
-use shared::repo::auth::{AuthRepo, LoginThrottle};
+use shared::repo::attempts::{AttemptScope, Limit};
+use shared::repo::auth::AuthRepo;
 use shared::repo::users::{UserUpdate, UserView, UsersRepo};
 use shared::token::refresh_ttl_secs;
 use shared::{ApiError, ApiResult, InitContext, Route};
@@ -21,7 +22,7 @@ pub struct UpdateUser {
     users: UsersRepo,
     auth: AuthRepo,
     refresh_ttl_secs: i64,
-    throttle: LoginThrottle,
+    per_username: Limit,
 }
 
 impl Route for UpdateUser {
@@ -32,7 +33,7 @@ impl Route for UpdateUser {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
             refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
-            throttle: LoginThrottle::from_env(ctx.env())?,
+            per_username: Limit::password_from_env(ctx.env())?,
         })
     }
 
@@ -87,8 +88,9 @@ impl Route for UpdateUser {
 }
 
 impl UpdateUser {
-    /// The current password, checked like a login: throttled per username, so a
-    /// stolen access token cannot be used to guess the password.
+    /// The current password, checked like a login: the check is reserved in
+    /// the username's budget before it runs, so a stolen access token cannot
+    /// have more guesses evaluated than a login could, whatever the parallelism.
     async fn check_current_password(
         &self,
         username: &str,
@@ -96,12 +98,18 @@ impl UpdateUser {
         given: Option<shared::secret::Secret>,
         now: Now,
     ) -> Result<(), ApiError> {
-        crate::auth::ensure_not_locked(&self.auth, username, now).await?;
         let given = given.ok_or_else(|| ApiError::validation("current_password", "is required"))?;
+        let attempt = match self.auth.reserve_attempt(AttemptScope::Password(username), self.per_username, now).await? {
+            Ok(attempt) => attempt,
+            Err(lockout) => {
+                return Err(crate::auth::rate_limited("too many failed password attempts for this username", lockout))
+            }
+        };
         if password::verify(given, Some(stored_hash.to_owned())).await? {
+            self.auth.attempt_succeeded(attempt).await?;
             Ok(())
         } else {
-            self.auth.record_login_failure(username, now, self.throttle).await?;
+            self.auth.attempt_failed(&attempt, now).await?;
             Err(ApiError::validation("current_password", "is incorrect"))
         }
     }

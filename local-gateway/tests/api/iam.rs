@@ -11,7 +11,7 @@ use local_gateway::template::{table_arn, PolicyStatement};
 use serde_json::json;
 use shared::domain::Role;
 
-use crate::helpers::{shared_dynamodb, spawn_app, unique_stack, TestApp};
+use crate::helpers::{shared_dynamodb, spawn_app_with, test_options, unique_stack, TestApp};
 
 #[tokio::test]
 async fn a_call_outside_the_policy_is_refused_before_it_reaches_dynamodb() {
@@ -49,11 +49,19 @@ async fn tour(app: &TestApp) {
     let admin = app.user_session("boss", Role::Admin).await;
     app.get("/health", None).await.assert_ok(200);
 
-    // auth: signup, failed logins (a new window, then a count), success, refresh, reuse, verify, logout
+    // auth: signup (until the address's budget is spent), failed logins (a new
+    // window, then a count), a locked name, success, refresh, reuse, verify, logout
     let signup = json!({"username": "tourist", "password": "a long tour password"});
     app.post("/auth/signup", &signup, None).await.assert_ok(201);
+    let signup = json!({"username": "second", "password": "a long tour password"});
+    app.post("/auth/signup", &signup, None).await.assert_ok(201);
+    app.post("/auth/signup", &signup, None).await.assert_error(429, "RATE_LIMITED");
     app.login("tourist", "wrong password 1").await.assert_error(401, "UNAUTHORIZED");
     app.login("tourist", "wrong password 2").await.assert_error(401, "UNAUTHORIZED");
+    for _ in 0..TOUR_MAX_FAILURES {
+        app.login("second", "wrong password").await.assert_error(401, "UNAUTHORIZED");
+    }
+    app.login("second", "wrong password").await.assert_error(429, "RATE_LIMITED");
     let tourist = app.session("tourist", "a long tour password").await;
     let rotated = app.refresh(&tourist.refresh).await;
     let new_refresh = rotated.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
@@ -75,6 +83,12 @@ async fn tour(app: &TestApp) {
     app.put(&own, &wrong, Some(&tourist.access)).await.assert_error(422, "VALIDATION_FAILED");
     let change = json!({"password": "a new tour password", "current_password": "a long tour password"});
     app.put(&own, &change, Some(&tourist.access)).await.assert_ok(200);
+    let guesser = app.user_session("guesser", Role::User).await;
+    let guessed = format!("/users/{}", guesser.user_id);
+    for _ in 0..TOUR_MAX_FAILURES {
+        app.put(&guessed, &wrong, Some(&guesser.access)).await.assert_error(422, "VALIDATION_FAILED");
+    }
+    app.put(&guessed, &wrong, Some(&guesser.access)).await.assert_error(429, "RATE_LIMITED");
     app.delete(&format!("/users/{deputy}"), Some(&admin.access)).await.assert_ok(200);
 
     // products: the catalogue both ways, and every admin write
@@ -104,9 +118,15 @@ async fn tour(app: &TestApp) {
         .assert_ok(200);
 }
 
+/// Small budgets, so that the tour reaches the paths of a spent one.
+const TOUR_MAX_FAILURES: usize = 3;
+
 #[tokio::test]
 async fn every_policy_grants_exactly_what_its_function_uses() {
-    let app = spawn_app().await;
+    let mut options = test_options();
+    options.env_overrides =
+        vec![("LOGIN_MAX_FAILURES".into(), TOUR_MAX_FAILURES.to_string()), ("SIGNUP_IP_MAX".into(), "2".into())];
+    let app = spawn_app_with(options).await;
 
     tour(&app).await;
 

@@ -14,4 +14,5 @@ mod iam;
 mod operability;
 mod orders;
 mod products;
+mod throttling;
 mod users;

@@ -1,13 +1,14 @@
 //! The auth table: refresh tokens (by hash), sessions (token families),
-//! per-user revocation markers and failed-login counters.
+//! per-user revocation markers; the attempt budgets (failed logins) are in
+//! `repo::attempts`.
 //! Key design: docs/dynamodb.md.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
-use crate::repo::error::{condition_failed, StoreError};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, s, Item};
+use crate::repo::error::{applied, StoreError};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, s, Item};
 use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
@@ -18,9 +19,6 @@ fn family_key(family_id: &str) -> String {
 }
 fn revoke_key(user_id: &str) -> String {
     format!("REVOKE#{user_id}")
-}
-fn login_key(username: &str) -> String {
-    format!("LOGIN#{username}")
 }
 
 /// A refresh token as stored.
@@ -43,35 +41,10 @@ pub enum RefreshRefusal {
     Revoked,
 }
 
-/// A username locked after too many failed password attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lockout {
-    /// Seconds until the name may try a password again (at least 1).
-    pub retry_after_secs: u64,
-}
-
-/// Failed-login throttling settings.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginThrottle {
-    pub max_failures: u32,
-    pub window_secs: i64,
-}
-
-impl LoginThrottle {
-    /// `LOGIN_MAX_FAILURES` (default and maximum 10) failures within
-    /// `LOGIN_LOCKOUT_SECONDS` (default 900) lock a username for that long.
-    pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self {
-            max_failures: env.int_in("LOGIN_MAX_FAILURES", 10, 1..=10)? as u32,
-            window_secs: env.int_in("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)? as i64,
-        })
-    }
-}
-
 #[derive(Clone)]
 pub struct AuthRepo {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
 }
 
 impl AuthRepo {
@@ -234,11 +207,7 @@ impl AuthRepo {
             .expression_attribute_values(":now", n(now.unix_millis()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        applied(result).map(|_| ())
     }
 
     /// Ends the session a refresh token belongs to. Unknown tokens are fine:
@@ -260,73 +229,5 @@ impl AuthRepo {
         ]
         .into();
         self.put(item, None)
-    }
-
-    /// The lockout of `username` if too many failed password attempts lock it
-    /// now (login and the current-password check).
-    pub async fn lockout(&self, username: &str, now: Now) -> Result<Option<Lockout>, StoreError> {
-        let out = get_by_pk(&self.client, &self.table, login_key(username)).await?;
-        let locked_until: Option<i64> = out.as_ref().and_then(|item| opt_n(item, "locked_until"));
-        let wait = locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0);
-        Ok(wait.map(|secs| Lockout { retry_after_secs: secs as u64 }))
-    }
-
-    /// Counts a failed login. Failures count within a window that starts at the
-    /// first one; reaching the maximum locks the name until `window` after that
-    /// failure. Returns the number of failures in the current window.
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Now,
-        throttle: LoginThrottle,
-    ) -> Result<u32, StoreError> {
-        let window_floor = now.unix() - throttle.window_secs;
-        let counted = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(login_key(username)))
-            .update_expression("ADD failures :one SET expires_at = :exp")
-            .condition_expression("attribute_exists(pk) AND window_started_at > :floor")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":exp", n(now.unix() + 2 * throttle.window_secs))
-            .expression_attribute_values(":floor", n(window_floor))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        let failures = match counted {
-            Ok(out) => out.attributes().and_then(|a| opt_n::<u32>(a, "failures")).unwrap_or(1),
-            Err(err) if condition_failed(&err) => {
-                // No counter, or its window has passed: start a new window.
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .item("pk", s(login_key(username)))
-                    .item("failures", n(1))
-                    .item("window_started_at", n(now.unix()))
-                    .item("expires_at", n(now.unix() + 2 * throttle.window_secs))
-                    .send()
-                    .await?;
-                1
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if failures >= throttle.max_failures {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(login_key(username)))
-                .update_expression("SET locked_until = :until")
-                .expression_attribute_values(":until", n(now.unix() + throttle.window_secs))
-                .send()
-                .await?;
-        }
-        Ok(failures)
-    }
-
-    /// Forgets failed logins after a success.
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        self.client.delete_item().table_name(&self.table).key("pk", s(login_key(username))).send().await?;
-        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 //! with [`error::StoreError`] only when storage itself fails. The handlers
 //! decide what a client sees.
 
+pub mod attempts;
 pub mod auth;
 pub mod cursor;
 pub mod error;
