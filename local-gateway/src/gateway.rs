@@ -218,12 +218,16 @@ impl Gateway {
         event: &RestEvent,
         headers: &HeaderMap,
     ) -> Result<Verdict, GatewayError> {
+        // API Gateway's identity source `method.request.header.<name>` is the
+        // header's *last* value, as the event's `headers` map is: the cache key
+        // and what the authorizer reads are the same value.
         let identity = headers
-            .get(authorizer.spec.identity_header.as_str())
-            .and_then(|v| v.to_str().ok())
+            .get_all(authorizer.spec.identity_header.as_str())
+            .iter()
+            .next_back()
+            .map(header_text)
             .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| gateway_error("UNAUTHORIZED", "Unauthorized"))?
-            .to_owned();
+            .ok_or_else(|| gateway_error("UNAUTHORIZED", "Unauthorized"))?;
         let ttl = Duration::from_secs(authorizer.spec.cache_ttl_secs);
         if !ttl.is_zero() {
             let cache = authorizer.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -238,7 +242,7 @@ impl Gateway {
                 gateway_error("UNAUTHORIZED", "Unauthorized")
             } else {
                 tracing::error!(%message, "authorizer failed");
-                gateway_error("DEFAULT_5XX", "authorizer configuration error")
+                gateway_error("AUTHORIZER_CONFIGURATION_ERROR", "authorizer error")
             }
         })?;
         let verdict = evaluate_policy(&output, &event.method_arn());
@@ -256,16 +260,16 @@ impl Gateway {
     }
 
     fn gateway_response(&self, error: &GatewayError, request_id: &str) -> http::Response<Bytes> {
-        let fallback_kind = if error.kind == "DEFAULT_5XX" { "DEFAULT_5XX" } else { "DEFAULT_4XX" };
         let default_status = match error.kind {
             "UNAUTHORIZED" => 401,
             "ACCESS_DENIED" => 403,
             "MISSING_AUTHENTICATION_TOKEN" => 403,
             "THROTTLED" => 429,
             "REQUEST_TOO_LARGE" => 413,
-            "DEFAULT_5XX" => 500,
+            "DEFAULT_5XX" | "AUTHORIZER_CONFIGURATION_ERROR" | "AUTHORIZER_FAILURE" => 500,
             _ => 400,
         };
+        let fallback_kind = if default_status >= 500 { "DEFAULT_5XX" } else { "DEFAULT_4XX" };
         let spec = self.template.gateway_responses.get(error.kind);
         let fallback = self.template.gateway_responses.get(fallback_kind);
         let status = spec.map(|s| s.status).filter(|s| *s != 0).unwrap_or(default_status);
@@ -379,13 +383,8 @@ impl RestEvent {
         let mut headers = Map::new();
         let mut multi_headers = Map::new();
         for name in request.headers().keys() {
-            let values: Vec<Value> = request
-                .headers()
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|v| Value::String(v.to_owned()))
-                .collect();
+            let values: Vec<Value> =
+                request.headers().get_all(name).iter().map(|v| Value::String(header_text(v))).collect();
             if let Some(last) = values.last() {
                 headers.insert(name.as_str().to_owned(), last.clone());
                 multi_headers.insert(name.as_str().to_owned(), Value::Array(values));
@@ -497,6 +496,17 @@ impl RestEvent {
             "stageVariables": {},
             "requestContext": self.request_context(),
         })
+    }
+}
+
+/// A header value as API Gateway hands it to Lambda: text. Values are UTF-8
+/// on the wire in practice and passed on as such; bytes that are not UTF-8 are
+/// read as ISO-8859-1 (RFC 9110's historical encoding of `obs-text`), so no
+/// value is ever dropped.
+fn header_text(value: &HeaderValue) -> String {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => text.to_owned(),
+        Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
     }
 }
 

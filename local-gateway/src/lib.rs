@@ -57,6 +57,9 @@ pub struct Options {
     /// The port of the DynamoDB Local it starts (0 picks a free one). A fixed
     /// port lets other tools (`cargo lambda watch`) share the gateway's tables.
     pub dynamodb_port: u16,
+    /// Template parameters other than their defaults, as `sam deploy
+    /// --parameter-overrides` would give them (e.g. `AuthorizerCacheTtlSeconds`).
+    pub parameters: Vec<(String, String)>,
 }
 
 impl Options {
@@ -70,6 +73,7 @@ impl Options {
             env_overrides: Vec::new(),
             seed: false,
             dynamodb_port: 0,
+            parameters: Vec::new(),
         }
     }
 }
@@ -110,7 +114,7 @@ impl RunningGateway {
 /// Starts DynamoDB (if asked), creates the tables, builds the functions and serves.
 pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
     let region = "us-east-1";
-    let template = Template::load(&options.stack_name, region)?;
+    let template = Template::load_with(&options.stack_name, region, &options.parameters)?;
 
     let (database, endpoint) = match &options.database {
         Database::Endpoint(endpoint) => (None, endpoint.clone()),

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::Client;
 use lambda_http::{Body, Request};
 use tokio::sync::OnceCell;
 
-use crate::access::{Access, AccessKind};
+use crate::access::{Access, AccessKind, Gate};
 use crate::config::{ConfigError, Env, Tables};
 use crate::error::ApiResult;
 use crate::http::{into_http_response, Reply};
@@ -76,6 +76,13 @@ impl InitContext {
         Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await?, table))
     }
 
+    /// Session checks: the auth table's sessions and the users table's users.
+    pub async fn sessions_repo(&self) -> Result<crate::repo::sessions::SessionsRepo, ConfigError> {
+        let auth = self.env().required(Tables::AUTH_VAR)?.to_owned();
+        let users = self.env().required(Tables::USERS_VAR)?.to_owned();
+        Ok(crate::repo::sessions::SessionsRepo::new(self.dynamodb().await?, auth, users))
+    }
+
     pub async fn products_repo(&self) -> Result<crate::repo::products::ProductsRepo, ConfigError> {
         let table = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
         Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await?, table))
@@ -120,6 +127,7 @@ pub fn declared_access<R: Route<Caller = C>, C: Access>() -> AccessKind {
 pub struct Served<R> {
     decl: &'static RouteDecl,
     route: R,
+    gate: Gate,
     cors_origin: Option<http::HeaderValue>,
 }
 
@@ -132,7 +140,10 @@ impl<R: Route> Served<R> {
                 reason: "not a valid header value".into(),
             })?),
         };
-        Ok(Self { decl, route: R::init(ctx).await?, cors_origin })
+        // Routes behind the authorizer re-check privileged callers (crate::access).
+        let gate =
+            if R::Caller::KIND.needs_token() { Gate::checking(ctx.sessions_repo().await?) } else { Gate::default() };
+        Ok(Self { decl, route: R::init(ctx).await?, gate, cors_origin })
     }
 
     pub fn decl(&self) -> &'static RouteDecl {
@@ -142,7 +153,7 @@ impl<R: Route> Served<R> {
     /// Admits the caller and runs the handler; returns the HTTP response and
     /// the error code, if any.
     pub async fn respond(&self, req: Request) -> (http::Response<Body>, Option<&'static str>) {
-        let result = match R::Caller::resolve(&req) {
+        let result = match R::Caller::resolve(&req, &self.gate).await {
             Ok(caller) => self.route.handle(caller, req).await,
             Err(refused) => Err(refused),
         };

@@ -48,9 +48,16 @@ pub fn fresh_refresh_token() -> Result<(Secret, String), ApiError> {
     Ok((token, hash))
 }
 
-/// Signs an access token for `user` and packs the pair.
-pub fn token_pair(tokens: &TokenService, user: &UserRecord, refresh: Secret, now: Now) -> Result<TokenPair, ApiError> {
-    let access = tokens.issue_access(&user.id, &user.username, user.role, now).map_err(ApiError::internal)?;
+/// Signs an access token for `user`'s session `session_id` and packs the pair.
+pub fn token_pair(
+    tokens: &TokenService,
+    user: &UserRecord,
+    session_id: &str,
+    refresh: Secret,
+    now: Now,
+) -> Result<TokenPair, ApiError> {
+    let access =
+        tokens.issue_access(&user.id, &user.username, user.role, session_id, now).map_err(ApiError::internal)?;
     let settings = tokens.settings();
     Ok(TokenPair {
         access_token: access,
@@ -67,8 +74,8 @@ pub async fn start_session(tokens: &TokenService, auth: &AuthRepo, user: &UserRe
     let now = Now::read();
     let (refresh, hash) = fresh_refresh_token()?;
     let expires_at = now.unix() + tokens.settings().refresh_ttl_secs as i64;
-    auth.start_session(&user.id, &hash, expires_at, now).await?;
-    token_pair(tokens, user, refresh, now)
+    let session_id = auth.start_session(&user.id, &hash, expires_at, now).await?;
+    token_pair(tokens, user, &session_id, refresh, now)
 }
 
 /// 429 `RATE_LIMITED` with `Retry-After` for a spent attempt budget.

@@ -34,8 +34,8 @@ impl Route for Refresh {
         let (refresh, new_hash) = fresh_refresh_token()?;
         let settings = self.tokens.settings();
         let (ttl, max) = (settings.refresh_ttl_secs as i64, settings.session_max_secs as i64);
-        let user_id = match self.auth.rotate(&old_hash, &new_hash, ttl, max, now).await? {
-            Ok(user_id) => user_id,
+        let rotated = match self.auth.rotate(&old_hash, &new_hash, ttl, max, now).await? {
+            Ok(rotated) => rotated,
             Err(RefreshRefusal::Reused) => {
                 tracing::warn!("refresh token reuse detected; session revoked");
                 return Err(ApiError::Unauthorized(
@@ -45,7 +45,7 @@ impl Route for Refresh {
             Err(_) => return Err(invalid()),
         };
         // The user may have been deleted or changed role since the last token.
-        let user = self.users.get(&user_id).await?.ok_or_else(invalid)?;
-        Ok(Reply::ok(token_pair(&self.tokens, &user, refresh, now)?))
+        let user = self.users.get(&rotated.user_id).await?.ok_or_else(invalid)?;
+        Ok(Reply::ok(token_pair(&self.tokens, &user, &rotated.session_id, refresh, now)?))
     }
 }

@@ -65,8 +65,8 @@ async fn tour(app: &TestApp) {
     let tourist = app.session("tourist", "a long tour password").await;
     let rotated = app.refresh(&tourist.refresh).await;
     let new_refresh = rotated.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
-    app.refresh(&tourist.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.post("/auth/verify", &json!({"token": tourist.access}), None).await.assert_ok(200);
+    app.refresh(&tourist.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.post("/auth/logout", &json!({"refresh_token": new_refresh}), None).await.assert_ok(200);
     let tourist = app.session("tourist", "a long tour password").await;
 
@@ -113,6 +113,18 @@ async fn tour(app: &TestApp) {
     app.get("/orders/history", Some(&tourist.access)).await.assert_ok(200);
     app.get(&format!("/orders/{order_id}"), Some(&tourist.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+
+    // every route behind the authorizer, as an admin: the glue re-checks the
+    // admin's session and role (BatchGetItem on users and auth) before it runs
+    app.get("/users/profile", Some(&admin.access)).await.assert_ok(200);
+    app.get(&own, Some(&admin.access)).await.assert_ok(200);
+    app.put(&own, &json!({"full_name": "Tourist"}), Some(&admin.access)).await.assert_ok(200);
+    app.post("/orders", &json!({"items": [{"product_id": mug, "quantity": 1}]}), Some(&admin.access))
+        .await
+        .assert_ok(201);
+    app.get(&format!("/orders?user_id={}", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get("/orders/history", Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/orders/{order_id}"), Some(&admin.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
         .await
         .assert_ok(200);

@@ -170,8 +170,9 @@ async fn a_promotion_takes_effect_on_the_next_token() {
     let res = app.put(&format!("/users/{}", user.user_id), &json!({"role": "admin"}), Some(&admin.access)).await;
     assert_eq!(res.assert_ok(200)["role"], "admin");
 
-    // The old token still says `user` until it expires...
-    app.get("/users", Some(&user.access)).await.assert_error(403, "FORBIDDEN");
+    // The old token says `user`: out of date, it is refused (the authorizer
+    // checks the role)...
+    app.get("/users", Some(&user.access)).await.assert_error(401, "UNAUTHORIZED");
     // ...the next one (login or refresh) carries the new role.
     let refreshed = app.refresh(&user.refresh).await;
     let access = refreshed.assert_ok(200)["access_token"].as_str().expect("token").to_owned();
@@ -206,7 +207,7 @@ async fn a_deleted_user_cannot_log_in_or_refresh() {
     app.login("doomed", "doomed-secret-pass").await.assert_error(401, "UNAUTHORIZED");
     app.refresh(&doomed.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.get(&format!("/users/{}", doomed.user_id), Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
-    app.get("/users/profile", Some(&doomed.access)).await.assert_error(404, "NOT_FOUND");
+    app.get("/users/profile", Some(&doomed.access)).await.assert_error(401, "UNAUTHORIZED");
     app.delete(&format!("/users/{}", doomed.user_id), Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
     // The name is free again.
     app.create_user("doomed", "a new password", Role::User).await;

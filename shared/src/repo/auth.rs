@@ -14,10 +14,10 @@ use crate::repo::transact::{self, transact, Retry};
 fn token_key(hash: &str) -> String {
     format!("RT#{hash}")
 }
-fn family_key(family_id: &str) -> String {
+pub(crate) fn family_key(family_id: &str) -> String {
     format!("FAM#{family_id}")
 }
-fn revoke_key(user_id: &str) -> String {
+pub(crate) fn revoke_key(user_id: &str) -> String {
     format!("REVOKE#{user_id}")
 }
 
@@ -29,6 +29,13 @@ pub struct StoredRefreshToken {
     pub family_created_at_ms: i64,
     pub status: String,
     pub expires_at: i64,
+}
+
+/// A refresh token that was rotated: whose session it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    pub user_id: String,
+    pub session_id: String,
 }
 
 /// Why a refresh token was refused.
@@ -122,7 +129,7 @@ impl AuthRepo {
     /// Rotates a refresh token: the old one stops working and a new one of the
     /// same session is stored, in one transaction whose conditions let exactly
     /// one of many concurrent rotations win. Presenting an already-rotated token
-    /// revokes the session. Returns the user id on success.
+    /// revokes the session. Returns whose session it is on success.
     /// The new token lives `refresh_ttl_secs`, but never past the session's
     /// absolute end, `session_max_secs` after its login.
     pub async fn rotate(
@@ -132,7 +139,7 @@ impl AuthRepo {
         refresh_ttl_secs: i64,
         session_max_secs: i64,
         now: Now,
-    ) -> Result<Result<String, RefreshRefusal>, StoreError> {
+    ) -> Result<Result<Rotated, RefreshRefusal>, StoreError> {
         let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
         if old.status != "active" {
             self.revoke_family(&old.family_id, now).await?;
@@ -183,7 +190,7 @@ impl AuthRepo {
         // the user's revocation marker means a revocation is in flight: refused,
         // as a failed condition there would be.
         let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
-            return Ok(Ok(old.user_id));
+            return Ok(Ok(Rotated { user_id: old.user_id, session_id: old.family_id }));
         };
         if cancelled.failed_or_conflicted(0) {
             // Someone rotated this token first: it is a replay now.
