@@ -558,6 +558,37 @@ mod tests {
         assert!(matches!(evaluate_policy(&allow, arn), Verdict::Allow { .. }));
     }
 
+    /// What API Gateway's REST proxy event carries for repeated and non-ASCII
+    /// headers: `multiValueHeaders` every value in order, `headers` the last;
+    /// UTF-8 values as they are, never dropped.
+    #[test]
+    fn repeated_and_non_ascii_headers_reach_the_event_as_api_gateway_sends_them() {
+        let route = RouteSpec {
+            function: "F".into(),
+            binary: "f".into(),
+            method: "POST".into(),
+            path: "/orders".into(),
+            authorized: true,
+        };
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/orders")
+            .header("x-twice", "first")
+            .header("x-twice", "second")
+            .header("idempotency-key", HeaderValue::from_bytes("clé-ü-1".as_bytes()).expect("bytes"))
+            .header("x-latin1", HeaderValue::from_bytes(b"caf\xe9").expect("bytes"))
+            .body(Bytes::new())
+            .expect("request");
+        let peer: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+        let event = RestEvent::new("v1", &route, HashMap::new(), &request, peer, "r").proxy_event(&Bytes::new());
+
+        assert_eq!(event["headers"]["x-twice"], "second");
+        assert_eq!(event["multiValueHeaders"]["x-twice"], json!(["first", "second"]));
+        assert_eq!(event["headers"]["idempotency-key"], "clé-ü-1");
+        assert_eq!(event["headers"]["x-latin1"], "café");
+        assert_eq!(event["requestContext"]["identity"]["sourceIp"], "127.0.0.1");
+    }
+
     #[test]
     fn literal_segments_outrank_parameters() {
         let literal = segments("/users/profile");

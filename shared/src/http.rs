@@ -13,6 +13,18 @@ use serde_json::{json, Value};
 use crate::error::{json_response, ApiError, ApiResult, FieldError};
 use crate::repo::page::PageRequest;
 
+/// Headers every answer of the API carries, the gateway's own included
+/// (template.yaml's `GatewayResponses` set the same): nothing is stored by a
+/// browser or a shared cache — the answers are tokens (RFC 6749 §5.1),
+/// personal data, or stock that changes by the second — and no body is
+/// sniffed as anything but the JSON it says it is.
+pub const SECURITY_HEADERS: [(http::HeaderName, &str); 2] =
+    [(header::CACHE_CONTROL, "no-store"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
+
+/// The response headers a browser client may read besides the CORS-safelisted
+/// ones (`Access-Control-Expose-Headers`).
+pub const EXPOSED_HEADERS: &str = "Retry-After, Idempotent-Replayed, WWW-Authenticate";
+
 /// Largest request body a handler accepts. API Gateway itself allows 10 MB; no
 /// route of this API needs more than a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -159,9 +159,16 @@ impl<R: Route> Served<R> {
         };
         let error_code = result.as_ref().err().map(crate::error::ApiError::code);
         let mut response = into_http_response(result);
+        let headers = response.headers_mut();
+        for (name, value) in crate::http::SECURITY_HEADERS {
+            headers.insert(name, http::HeaderValue::from_static(value));
+        }
         if let Some(origin) = &self.cors_origin {
-            let headers = response.headers_mut();
             headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(
+                http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                http::HeaderValue::from_static(crate::http::EXPOSED_HEADERS),
+            );
             if origin != "*" {
                 headers.insert(http::header::VARY, http::HeaderValue::from_static("Origin"));
             }

@@ -291,7 +291,7 @@ mod tests {
     #[test]
     fn expired_beyond_leeway_is_refused_and_within_leeway_accepted() {
         let now = Now::read().unix();
-        let mut claims = claims_json(now - 2000);
+        let mut claims = claims_json(now - 800);
         claims["exp"] = json!(now - 31);
         assert_eq!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)), Err(TokenError::Expired));
         claims["exp"] = json!(now - 5);

@@ -247,3 +247,40 @@ async fn two_authorization_headers_never_make_another_string_a_credential() {
     app.send(request(&[&valid])).await.assert_ok(200);
     app.send(request(&[&valid, "Bearer garbage"])).await.assert_error(401, "UNAUTHORIZED");
 }
+
+/// Item 7: tokens signed with the right key but with claims no issuer of ours
+/// produces — a future `iat`, a `crit` header nobody understands, a lifetime
+/// far beyond the configured one — are refused by the authorizer and verify.
+#[tokio::test]
+async fn signed_tokens_with_a_future_iat_an_unknown_crit_or_a_century_of_life_are_refused() {
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    let app = spawn_app().await;
+    let session = app.user_session("forger", Role::User).await;
+    let claims = app.tokens().verify_access(&session.access).expect("valid");
+    let now = Now::read().unix();
+    let key = EncodingKey::from_secret(crate::helpers::TEST_SECRET.as_bytes());
+    let sign = |header: &Header, changes: serde_json::Value| {
+        let mut body = serde_json::to_value(&claims).expect("claims");
+        for (field, value) in changes.as_object().expect("object") {
+            body[field] = value.clone();
+        }
+        encode(header, &body, &key).expect("sign")
+    };
+    let plain = Header::new(Algorithm::HS256);
+    let mut critical = Header::new(Algorithm::HS256);
+    critical.crit = Some(vec!["urn:example:must-understand".into()]);
+    let year = 365 * 86_400;
+
+    let forged = [
+        ("a year in the future", sign(&plain, json!({"iat": now + year, "nbf": now - 10, "exp": now + year + 900}))),
+        ("an unknown crit", sign(&critical, json!({}))),
+        ("a hundred-year lifetime", sign(&plain, json!({"iat": now, "exp": now + 100 * year}))),
+    ];
+
+    app.get("/users/profile", Some(&sign(&plain, json!({})))).await.assert_ok(200); // the control
+    for (what, token) in &forged {
+        let res = app.get("/users/profile", Some(token)).await;
+        assert_eq!(res.status.as_u16(), 401, "{what}: {}", res.body);
+        app.post("/auth/verify", &json!({"token": token}), None).await.assert_error(401, "UNAUTHORIZED");
+    }
+}

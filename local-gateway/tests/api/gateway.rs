@@ -377,3 +377,46 @@ async fn function_responses_carry_the_cors_origin() {
     assert_eq!(res.headers["access-control-allow-origin"], "https://shop.example");
     assert_eq!(res.headers["vary"], "Origin");
 }
+
+/// Issue 11, item 7: no answer may be stored by a browser or a cache (tokens,
+/// RFC 6749 §5.1; personal data), none may be sniffed, and a browser client
+/// may read `Retry-After` and `Idempotent-Replayed` — functions' answers and
+/// API Gateway's own alike.
+#[tokio::test]
+async fn every_answer_carries_no_store_nosniff_and_the_exposed_headers() {
+    let mut options = crate::helpers::test_options();
+    options.env_overrides = vec![("LOGIN_MAX_FAILURES".into(), "1".into())];
+    let app = crate::helpers::spawn_app_with(options).await;
+    app.create_user("headers", "headers-password-1", shared::domain::Role::User).await;
+
+    let login = app.login("headers", "headers-password-1").await;
+    let token = login.assert_ok(200)["access_token"].as_str().expect("token").to_owned();
+    app.login("headers", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    let answers = [
+        ("token response", login),
+        ("personal data", app.get("/users/profile", Some(&token)).await),
+        ("function 404", app.get("/products/none", None).await),
+        ("function 429", app.login("headers", "wrong").await),
+        ("gateway 401", app.get("/users/profile", None).await),
+        ("gateway 404", app.get("/no/such/route", None).await),
+        ("gateway 413", app.post_raw("/health", "application/json", vec![b' '; 10 * 1024 * 1024 + 1]).await),
+    ];
+
+    for (what, res) in &answers {
+        let header = |name: &str| res.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert_eq!(header("cache-control"), "no-store", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        let exposed: Vec<String> =
+            header("access-control-expose-headers").split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+        for needed in ["retry-after", "idempotent-replayed"] {
+            assert!(exposed.iter().any(|h| h == needed), "{what}: {needed} not exposed in {exposed:?}");
+        }
+    }
+    // Every gateway response of the template carries them, not only those seen above.
+    for (kind, response) in &app.gateway.template.gateway_responses {
+        let names: Vec<String> = response.headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+        for needed in ["cache-control", "x-content-type-options", "access-control-expose-headers"] {
+            assert!(names.iter().any(|n| n == needed), "gateway response {kind} lacks {needed}");
+        }
+    }
+}

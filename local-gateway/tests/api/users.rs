@@ -280,3 +280,38 @@ async fn an_id_that_cannot_exist_is_404_not_a_server_error() {
         app.delete(&path, Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
     }
 }
+
+/// Issue 11, item 7: names and addresses that would display as something they
+/// are not — bidi overrides, invisible-only names, look-alike letters and
+/// domains — are refused wherever they are written.
+#[tokio::test]
+async fn spoofing_text_is_refused_in_names_and_emails() {
+    let app = spawn_app().await;
+    let admin = app.user_session("root", Role::Admin).await;
+    let user = app.user_session("plainname", Role::User).await;
+    let own = format!("/users/{}", user.user_id);
+    let spoofs = [
+        ("full_name", json!("Support \u{202E}nimda")),
+        ("full_name", json!("\u{200B}\u{200D}")),
+        ("full_name", json!("\u{0410}dministrator")),
+        ("email", json!("security@p\u{0430}ypal.com")),
+        ("email", json!("ann\u{202E}@example.com")),
+    ];
+
+    for (field, value) in &spoofs {
+        let mut signup = json!({"username": "spoofer", "password": "a fine long passphrase"});
+        signup[*field] = value.clone();
+        let res = app.post("/auth/signup", &signup, None).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+        let res = app.post("/users", &signup, Some(&admin.access)).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+        let res = app.put(&own, &json!({ *field: value }), Some(&user.access)).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+    }
+    let product = crate::helpers::product_body("Free \u{202E}gnp.exe", 100, 1, "misc");
+    let res = app.post("/products", &product, Some(&admin.access)).await;
+    assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], "name");
+    // Real names in any one script are fine, and so are punycode domains.
+    let fine = json!({"full_name": "Дмитрий Иванов", "email": "dima@xn--e1afmkfd.xn--p1ai"});
+    app.put(&own, &fine, Some(&user.access)).await.assert_ok(200);
+}

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::domain::{IdempotencyKey, OrderStatus};
+use crate::domain::{IdempotencyKey, OrderStatus, Stock};
 use crate::repo::cursor;
 use crate::repo::error::StoreError;
 use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
@@ -105,7 +105,8 @@ pub enum TransitionOutcome {
     Changed(Order),
     /// The order's status is no longer the one the change started from.
     StatusMoved,
-    /// The product of restock line `i` no longer exists.
+    /// Restock line `i` was refused: its product no longer exists, or its
+    /// stock moved so that the restock would pass [`Stock::MAX`](crate::domain::Stock).
     ProductGone(usize),
 }
 
@@ -325,7 +326,9 @@ impl OrdersRepo {
     /// Moves an order from `order.status` to `to` in one transaction with its
     /// history entry and, for each `(product_id, quantity)` in `restock`, a
     /// stock increment. The condition on the current status makes concurrent
-    /// changes of one order exclusive, so stock is never restocked twice.
+    /// changes of one order exclusive, so stock is never restocked twice; the
+    /// condition on each product keeps its stock within `Stock::MAX` (the
+    /// caller clamps the quantities to what fits).
     pub async fn transition(
         &self,
         order: &Order,
@@ -360,9 +363,11 @@ impl OrdersRepo {
                 .table_name(&self.products_table)
                 .key("pk", s(product_key(product_id)))
                 .update_expression("SET stock = stock + :qty")
-                // Never resurrect a deleted product as a bare stock counter.
-                .condition_expression("attribute_exists(pk)")
+                // Never resurrect a deleted product as a bare stock counter,
+                // never store a stock the API itself refuses to write.
+                .condition_expression("attribute_exists(pk) AND stock <= :ceiling")
                 .expression_attribute_values(":qty", n(*quantity))
+                .expression_attribute_values(":ceiling", n(Stock::MAX - i64::from(*quantity)))
                 .build()?;
             items.push(transact::update(increment));
         }
