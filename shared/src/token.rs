@@ -26,6 +26,9 @@ pub struct TokenSettings {
     pub refresh_ttl_secs: u64,
     /// A login session's absolute lifetime, however often it is refreshed.
     pub session_max_secs: u64,
+    /// How long after its rotation a refresh token presented again is the loser
+    /// of an honest race, answered with the same successor (0: never).
+    pub refresh_grace_secs: u64,
     pub leeway_secs: u64,
 }
 
@@ -45,6 +48,7 @@ impl TokenSettings {
             access_ttl_secs: env.int_in("ACCESS_TOKEN_TTL_SECONDS", 900, 1..=86_400)?,
             refresh_ttl_secs: refresh_ttl_secs(env)? as u64,
             session_max_secs: env.int_in("SESSION_MAX_LIFETIME_SECONDS", 2_592_000, 1..=31_536_000)?,
+            refresh_grace_secs: env.int_in("REFRESH_REUSE_GRACE_SECONDS", 10, 0..=60)?,
             leeway_secs: env.int_in("JWT_LEEWAY_SECONDS", 30, 0..=300)?,
         })
     }
@@ -206,6 +210,34 @@ pub fn refresh_token_hash(token: &str) -> Option<String> {
     }
     let digest = Sha256::digest(token.as_bytes());
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The pad that seals a refresh token's successor: SHA-256 of the token
+/// itself (256 random bits), under a label of its own. Each token is rotated
+/// once, so each pad seals exactly one value: a one-time pad.
+fn successor_pad(token: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"serverless-shop refresh successor\0");
+    hasher.update(token.as_bytes());
+    hasher.finalize().into()
+}
+
+/// `successor` sealed with `token`: only someone holding `token` (never
+/// stored, only its hash) can open it. Lets the loser of a refresh race be
+/// handed the winner's successor without storing a usable token.
+pub fn seal_successor(token: &str, successor: &Secret) -> Option<String> {
+    let plain = URL_SAFE_NO_PAD.decode(successor.expose().as_bytes()).ok().filter(|b| b.len() == 32)?;
+    let pad = successor_pad(token);
+    let sealed: Vec<u8> = plain.iter().zip(pad).map(|(p, k)| p ^ k).collect();
+    Some(URL_SAFE_NO_PAD.encode(sealed))
+}
+
+/// Opens what [`seal_successor`] sealed with `token`.
+pub fn open_successor(token: &str, sealed: &str) -> Option<Secret> {
+    let bytes = URL_SAFE_NO_PAD.decode(sealed.as_bytes()).ok().filter(|b| b.len() == 32)?;
+    let pad = successor_pad(token);
+    let plain: Vec<u8> = bytes.iter().zip(pad).map(|(c, k)| c ^ k).collect();
+    Some(Secret::new(URL_SAFE_NO_PAD.encode(plain)))
 }
 
 /// Reads `Authorization: Bearer <token>` (scheme case-insensitive).
@@ -398,6 +430,18 @@ mod tests {
         header.crit = Some(Vec::new());
         let token = encode(&header, &claims, &EncodingKey::from_secret(SECRET.as_bytes())).expect("sign");
         assert!(service().verify_access(&token).is_err(), "an empty crit is malformed");
+    }
+
+    #[test]
+    fn a_sealed_successor_opens_only_with_its_token() {
+        let old = new_refresh_token().expect("random");
+        let successor = new_refresh_token().expect("random");
+        let sealed = seal_successor(old.expose(), &successor).expect("seals");
+        assert_ne!(sealed, successor.expose());
+        assert_eq!(open_successor(old.expose(), &sealed), Some(successor.clone()));
+        let other = new_refresh_token().expect("random");
+        assert_ne!(open_successor(other.expose(), &sealed), Some(successor));
+        assert_eq!(open_successor(old.expose(), "junk"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
 use crate::repo::error::{applied, StoreError};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, s, Item};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
@@ -29,13 +29,48 @@ pub struct StoredRefreshToken {
     pub family_created_at_ms: i64,
     pub status: String,
     pub expires_at: i64,
+    /// When it was rotated (ms), if it was.
+    pub rotated_at_ms: Option<i64>,
+    /// Its successor, sealed with this token (`token::seal_successor`).
+    pub sealed_successor: Option<String>,
 }
 
-/// A refresh token that was rotated: whose session it is.
+/// Whose session a refresh token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rotated {
+pub struct SessionOf {
     pub user_id: String,
     pub session_id: String,
+}
+
+/// How refresh tokens rotate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// A new token lives this long...
+    pub refresh_ttl_secs: i64,
+    /// ...but never past this long after the session's login.
+    pub session_max_secs: i64,
+    /// A token presented again within this long after its rotation is the
+    /// loser of an honest race (two tabs), not a replay.
+    pub reuse_grace_secs: i64,
+}
+
+/// The token a rotation stores in place of the old one.
+#[derive(Debug, Clone, Copy)]
+pub struct Successor<'a> {
+    pub hash: &'a str,
+    /// The new token sealed with the old one, so that the loser of a race —
+    /// who holds the old token — can be handed the same successor.
+    pub sealed: &'a str,
+}
+
+/// A rotation that went through, one way or the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// This request rotated the token: the successor it brought is stored.
+    Rotated(SessionOf),
+    /// Another request rotated it within the grace window: its successor,
+    /// sealed with the old token, for this request to hand out too.
+    RotatedMomentsAgo { session: SessionOf, sealed_successor: String },
 }
 
 /// Why a refresh token was refused.
@@ -43,10 +78,16 @@ pub struct Rotated {
 pub enum RefreshRefusal {
     Unknown,
     Expired,
-    /// An already-rotated token was presented: the whole session is now revoked.
+    /// An already-rotated token was presented after the grace window: the
+    /// whole session is now revoked.
     Reused,
     Revoked,
+    /// Rotations of this token kept colliding; nothing changed.
+    Busy,
 }
+
+/// How often a rotation reads the token again after losing a race for it.
+const ROTATION_ROUNDS: usize = 4;
 
 #[derive(Clone)]
 pub struct AuthRepo {
@@ -123,84 +164,104 @@ impl AuthRepo {
             family_created_at_ms: get_n(item, "family_created_at")?,
             status: get_s(item, "status")?,
             expires_at: get_n(item, "expires_at")?,
+            rotated_at_ms: opt_n(item, "rotated_at"),
+            sealed_successor: opt_s(item, "successor"),
         }))
     }
 
-    /// Rotates a refresh token: the old one stops working and a new one of the
-    /// same session is stored, in one transaction whose conditions let exactly
-    /// one of many concurrent rotations win. Presenting an already-rotated token
-    /// revokes the session. Returns whose session it is on success.
-    /// The new token lives `refresh_ttl_secs`, but never past the session's
-    /// absolute end, `session_max_secs` after its login.
+    /// Rotates a refresh token: the old one stops working and its successor,
+    /// of the same session, is stored — in one transaction whose conditions let
+    /// exactly one of many concurrent rotations win, so the stored state
+    /// rotates once. A request that loses that race, or presents the old token
+    /// again within `reuse_grace_secs` of its rotation, gets the winner's
+    /// successor (sealed with the old token): two tabs refreshing at once both
+    /// go on. Presented after that window, the old token is a replay (RFC 9700
+    /// §4.14) and revokes the whole session. The new token lives
+    /// `refresh_ttl_secs`, but never past the session's absolute end,
+    /// `session_max_secs` after its login.
     pub async fn rotate(
         &self,
         old_hash: &str,
-        new_hash: &str,
-        refresh_ttl_secs: i64,
-        session_max_secs: i64,
+        successor: Successor<'_>,
+        policy: RotationPolicy,
         now: Now,
-    ) -> Result<Result<Rotated, RefreshRefusal>, StoreError> {
-        let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
-        if old.status != "active" {
-            self.revoke_family(&old.family_id, now).await?;
-            return Ok(Err(RefreshRefusal::Reused));
+    ) -> Result<Result<Rotation, RefreshRefusal>, StoreError> {
+        for round in 0..ROTATION_ROUNDS {
+            if round > 0 {
+                // Another rotation of this token is in flight: let it land.
+                tokio::time::sleep(std::time::Duration::from_millis(15 * round as u64)).await;
+            }
+            let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
+            let session = SessionOf { user_id: old.user_id.clone(), session_id: old.family_id.clone() };
+            if old.status != "active" {
+                let within_grace =
+                    old.rotated_at_ms.is_some_and(|at| now.unix_millis() - at <= policy.reuse_grace_secs * 1000);
+                return match old.sealed_successor {
+                    Some(sealed_successor) if within_grace => {
+                        Ok(Ok(Rotation::RotatedMomentsAgo { session, sealed_successor }))
+                    }
+                    _ => {
+                        self.revoke_family(&old.family_id, now).await?;
+                        Ok(Err(RefreshRefusal::Reused))
+                    }
+                };
+            }
+            let session_end = old.family_created_at_ms / 1000 + policy.session_max_secs;
+            if old.expires_at <= now.unix() || session_end <= now.unix() {
+                return Ok(Err(RefreshRefusal::Expired));
+            }
+            let new_expires_at = (now.unix() + policy.refresh_ttl_secs).min(session_end);
+            let retire = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(token_key(old_hash)))
+                .update_expression("SET #status = :rotated, rotated_at = :now, successor = :successor")
+                .condition_expression("#status = :active AND expires_at > :now_secs")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":rotated", s("rotated"))
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":now", n(now.unix_millis()))
+                .expression_attribute_values(":now_secs", n(now.unix()))
+                .expression_attribute_values(":successor", s(successor.sealed))
+                .build()?;
+            let extend_family = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(family_key(&old.family_id)))
+                .update_expression("SET expires_at = :exp")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                .expression_attribute_values(":exp", n(new_expires_at))
+                .build()?;
+            let not_revoked_since = ConditionCheck::builder()
+                .table_name(&self.table)
+                .key("pk", s(revoke_key(&old.user_id)))
+                .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
+                .expression_attribute_values(":family_created", n(old.family_created_at_ms))
+                .build()?;
+            let new_token =
+                self.token_item(successor.hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
+            let items = vec![
+                transact::update(retire),
+                transact::update(extend_family),
+                transact::check(not_revoked_since),
+                self.put(new_token, Some("attribute_not_exists(pk)"))?,
+            ];
+            // Not retried by the helper: a conflict or a failed condition on the
+            // old token means another rotation of it won or is in flight, and
+            // the next round reads which (the winner's successor, within the
+            // grace window). A conflict on the session or on the user's
+            // revocation marker means a revocation is in flight: refused, as a
+            // failed condition there would be.
+            let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
+                return Ok(Ok(Rotation::Rotated(session)));
+            };
+            if cancelled.failed_or_conflicted(0) {
+                continue; // another rotation of this token: read what it did
+            }
+            if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
+                return Ok(Err(RefreshRefusal::Revoked));
+            }
+            return Err(StoreError::internal(cancelled));
         }
-        let session_end = old.family_created_at_ms / 1000 + session_max_secs;
-        if old.expires_at <= now.unix() || session_end <= now.unix() {
-            return Ok(Err(RefreshRefusal::Expired));
-        }
-        let new_expires_at = (now.unix() + refresh_ttl_secs).min(session_end);
-        let retire = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(token_key(old_hash)))
-            .update_expression("SET #status = :rotated, rotated_at = :now")
-            .condition_expression("#status = :active AND expires_at > :now_secs")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":rotated", s("rotated"))
-            .expression_attribute_values(":active", s("active"))
-            .expression_attribute_values(":now", n(now.unix_millis()))
-            .expression_attribute_values(":now_secs", n(now.unix()))
-            .build()?;
-        let extend_family = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(family_key(&old.family_id)))
-            .update_expression("SET expires_at = :exp")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-            .expression_attribute_values(":exp", n(new_expires_at))
-            .build()?;
-        let not_revoked_since = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(revoke_key(&old.user_id)))
-            .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
-            .expression_attribute_values(":family_created", n(old.family_created_at_ms))
-            .build()?;
-        let new_token =
-            self.token_item(new_hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
-        let items = vec![
-            transact::update(retire),
-            transact::update(extend_family),
-            transact::check(not_revoked_since),
-            self.put(new_token, Some("attribute_not_exists(pk)"))?,
-        ];
-        // Never retried. A conflict on the old token means another rotation of
-        // this very token is in flight: like a failed condition, that is the
-        // reuse signal, decided at once. A retry would only delay the verdict,
-        // or, where the other rotation was cancelled as well, let this one win
-        // a race that is a replay all the same. A conflict on the session or on
-        // the user's revocation marker means a revocation is in flight: refused,
-        // as a failed condition there would be.
-        let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
-            return Ok(Ok(Rotated { user_id: old.user_id, session_id: old.family_id }));
-        };
-        if cancelled.failed_or_conflicted(0) {
-            // Someone rotated this token first: it is a replay now.
-            self.revoke_family(&old.family_id, now).await?;
-            Ok(Err(RefreshRefusal::Reused))
-        } else if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
-            Ok(Err(RefreshRefusal::Revoked))
-        } else {
-            Err(StoreError::internal(cancelled))
-        }
+        Ok(Err(RefreshRefusal::Busy))
     }
 
     async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), StoreError> {
