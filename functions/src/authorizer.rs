@@ -61,7 +61,12 @@ impl EventHandler for Authorizer {
             lambda_runtime::Error::from("session store unavailable")
         })?;
         match state {
-            SessionState::Active(session) if session.user.role == claims.role => {}
+            SessionState::Active(session) if session.user.role == claims.role => {
+                // "Last used" for the session list; a failure here denies nothing.
+                if let Err(e) = self.sessions.touch(&session, Now::read()).await {
+                    tracing::warn!(error = %ErrorChain(&e), "could not record the session's last use");
+                }
+            }
             SessionState::Active(session) => {
                 // A new token (refresh) carries the current role.
                 tracing::info!(user_id = %claims.sub, role = %session.user.role, "the token's role is out of date");

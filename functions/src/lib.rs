@@ -10,4 +10,5 @@ pub mod orders;
 pub mod products;
 #[rustfmt::skip] // generated (`cargo xtask gen`), checked for freshness instead
 pub mod routes;
+pub mod sessions;
 pub mod users;

@@ -21,6 +21,11 @@ impl Now {
         Self(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
     }
 
+    pub fn at_unix_millis(millis: i64) -> Self {
+        let nanos = i128::from(millis) * 1_000_000;
+        Self(OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    }
+
     pub fn unix(self) -> i64 {
         self.0.unix_timestamp()
     }
@@ -44,5 +49,6 @@ mod tests {
         assert_eq!(Now::at_unix(0).rfc3339(), "1970-01-01T00:00:00.000Z");
         assert_eq!(Now::at_unix(1_700_000_000).rfc3339(), "2023-11-14T22:13:20.000Z");
         assert_eq!(Now::read().rfc3339().len(), 24);
+        assert_eq!(Now::at_unix_millis(1_700_000_000_123).rfc3339(), "2023-11-14T22:13:20.123Z");
     }
 }

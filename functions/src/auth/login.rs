@@ -87,7 +87,7 @@ impl Route for Login {
         };
         self.auth.attempt_succeeded(for_name).await?;
         self.auth.attempt_succeeded(from_ip).await?;
-        let pair = start_session(&self.tokens, &self.auth, &user).await?;
+        let pair = start_session(&self.tokens, &self.auth, &user, &client).await?;
         tracing::info!(user_id = %user.id, "login succeeded");
         Ok(Reply::ok(pair))
     }

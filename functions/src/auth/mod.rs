@@ -10,8 +10,9 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use shared::clock::Now;
 use shared::domain::Role;
+use shared::http::ClientInfo;
 use shared::repo::attempts::Lockout;
-use shared::repo::auth::AuthRepo;
+use shared::repo::auth::{AuthRepo, SessionOrigin};
 use shared::repo::users::UserRecord;
 use shared::secret::Secret;
 use shared::token::{new_refresh_token, refresh_token_hash, TokenService};
@@ -69,12 +70,19 @@ pub fn token_pair(
     })
 }
 
-/// Starts a session for `user` and returns its first token pair.
-pub async fn start_session(tokens: &TokenService, auth: &AuthRepo, user: &UserRecord) -> Result<TokenPair, ApiError> {
+/// Starts a session for `user`, from the client that logged in, and returns
+/// its first token pair.
+pub async fn start_session(
+    tokens: &TokenService,
+    auth: &AuthRepo,
+    user: &UserRecord,
+    client: &ClientInfo,
+) -> Result<TokenPair, ApiError> {
     let now = Now::read();
     let (refresh, hash) = fresh_refresh_token()?;
     let expires_at = now.unix() + tokens.settings().refresh_ttl_secs as i64;
-    let session_id = auth.start_session(&user.id, &hash, expires_at, now).await?;
+    let origin = SessionOrigin { source_ip: client.source_ip.as_deref(), user_agent: client.user_agent.as_deref() };
+    let session_id = auth.start_session(&user.id, &hash, expires_at, origin, now).await?;
     token_pair(tokens, user, &session_id, refresh, now)
 }
 

@@ -8,35 +8,28 @@ use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::http::{path_param, Reply};
-use shared::repo::auth::AuthRepo;
 use shared::repo::users::UsersRepo;
-use shared::token::refresh_ttl_secs;
 use shared::{ApiResult, InitContext, Route};
 
-use super::{change_refused, existing_user};
+use super::{change_refused, existing_user, SessionRevoker};
 
 pub struct DeleteUser {
     users: UsersRepo,
-    auth: AuthRepo,
-    refresh_ttl_secs: i64,
+    revoker: SessionRevoker,
 }
 
 impl Route for DeleteUser {
     type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self {
-            users: ctx.users_repo().await?,
-            auth: ctx.auth_repo().await?,
-            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
-        })
+        Ok(Self { users: ctx.users_repo().await?, revoker: SessionRevoker::init(ctx).await? })
     }
 
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = path_param(&req, "id")?;
         let user = existing_user(&self.users, id).await?;
         let now = Now::read();
-        let revoke = self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?;
+        let revoke = self.revoker.item(&user.id, now)?;
         self.users.delete(&user, vec![revoke]).await.map_err(change_refused)?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, "user deleted");
         Ok(Reply::ok(json!({ "id": user.id, "deleted": true })).message("the user and their sessions are gone"))

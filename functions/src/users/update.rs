@@ -13,15 +13,14 @@ use shared::password;
 use shared::repo::attempts::{AttemptScope, Limit};
 use shared::repo::auth::AuthRepo;
 use shared::repo::users::{UserUpdate, UserView, UsersRepo};
-use shared::token::refresh_ttl_secs;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
-use super::{change_refused, existing_user, parse_role, Problems, UpdateUserBody};
+use super::{change_refused, existing_user, parse_role, Problems, SessionRevoker, UpdateUserBody};
 
 pub struct UpdateUser {
     users: UsersRepo,
     auth: AuthRepo,
-    refresh_ttl_secs: i64,
+    revoker: SessionRevoker,
     per_username: Limit,
 }
 
@@ -32,7 +31,7 @@ impl Route for UpdateUser {
         Ok(Self {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
-            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
+            revoker: SessionRevoker::init(ctx).await?,
             per_username: Limit::password_from_env(ctx.env())?,
         })
     }
@@ -75,7 +74,7 @@ impl Route for UpdateUser {
                 self.check_current_password(&user.username, &user.password_hash, body.current_password, now).await?;
             }
             update.password_hash = Some(password::hash(new).await?);
-            also.push(self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?);
+            also.push(self.revoker.item(&user.id, now)?);
         }
         if update.is_empty() {
             return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));

@@ -167,7 +167,7 @@ async fn an_expired_refresh_token_is_refused_even_before_ttl_deletes_it() {
     let token = shared::token::new_refresh_token().expect("random");
     let hash = shared::token::refresh_token_hash(token.expose()).expect("hash");
     let now = Now::read();
-    auth.start_session(&user_id, &hash, now.unix() - 1, now).await.expect("session");
+    auth.start_session(&user_id, &hash, now.unix() - 1, Default::default(), now).await.expect("session");
 
     app.refresh(token.expose()).await.assert_error(401, "UNAUTHORIZED");
 }

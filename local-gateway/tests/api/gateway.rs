@@ -420,3 +420,52 @@ async fn every_answer_carries_no_store_nosniff_and_the_exposed_headers() {
         }
     }
 }
+
+/// A stack kept on disk follows the template: an index the template gained
+/// since the tables were created is added at the next start (the sessions'
+/// `by_user` on the auth table, for data from before it existed).
+#[tokio::test]
+async fn a_start_adds_the_indexes_the_template_gained() {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    // A DynamoDB Local of its own: the shared one, busy creating every other
+    // test's tables, can take minutes to fill a new index.
+    let db = local_gateway::dynamodb_local::DynamoDbLocal::start(
+        crate::helpers::installation(),
+        &local_gateway::dynamodb_local::Storage::InMemory,
+        0,
+    )
+    .await
+    .expect("DynamoDB Local starts");
+    let mut options = crate::helpers::test_options();
+    options.database = local_gateway::Database::Endpoint(db.endpoint());
+    let env =
+        shared::config::Env::from_pairs([("DYNAMODB_ENDPOINT", db.endpoint().as_str()), ("AWS_REGION", "us-east-1")]);
+    let client = shared::db::client_with(&env, shared::db::Patience::SETUP).await.expect("client");
+    let auth = format!("{}-auth", options.stack_name);
+    client
+        .create_table()
+        .table_name(&auth)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("pk"),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .send()
+        .await
+        .expect("an auth table as it was before sessions were listed");
+
+    let app = crate::helpers::spawn_app_with(options).await;
+
+    let described = app.gateway.client.describe_table().table_name(&auth).send().await.expect("table");
+    let table = described.table().expect("table");
+    let indexes: Vec<_> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+    assert_eq!(indexes, ["by_user"]);
+    let session = app.user_session("returning", shared::domain::Role::User).await;
+    app.get("/auth/sessions", Some(&session.access)).await.assert_ok(200);
+    app.gateway.stop().await;
+    db.stop().await;
+}

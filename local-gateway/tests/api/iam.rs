@@ -114,6 +114,22 @@ async fn tour(app: &TestApp) {
     app.get(&format!("/orders/{order_id}"), Some(&tourist.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
 
+    // sessions: listed, one ended, all others ended; an admin lists and ends a
+    // user's; a session not used for a while is touched by the authorizer
+    let second_login = app.session("tourist", "a new tour password").await;
+    app.get("/auth/sessions", Some(&tourist.access)).await.assert_ok(200);
+    let second_sid = app.tokens().verify_access(&second_login.access).expect("valid").sid;
+    app.delete(&format!("/auth/sessions/{second_sid}"), Some(&tourist.access)).await.assert_ok(200);
+    app.session("tourist", "a new tour password").await;
+    app.delete("/auth/sessions", Some(&tourist.access)).await.assert_ok(200);
+    app.get(&format!("/users/{}/sessions", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    let idler = app.create_user("idler", "an idle passphrase", Role::User).await;
+    let idle = idle_session(app, &idler).await;
+    app.get("/users/profile", Some(&idle)).await.assert_ok(200);
+    app.delete(&format!("/auth/sessions/{second_sid}"), Some(&admin.access)).await.assert_ok(200);
+    app.get("/auth/sessions", Some(&admin.access)).await.assert_ok(200);
+    app.delete("/auth/sessions", Some(&admin.access)).await.assert_ok(200);
+
     // every route behind the authorizer, as an admin: the glue re-checks the
     // admin's session and role (BatchGetItem on users and auth) before it runs
     app.get("/users/profile", Some(&admin.access)).await.assert_ok(200);
@@ -125,9 +141,22 @@ async fn tour(app: &TestApp) {
     app.get(&format!("/orders?user_id={}", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
     app.get("/orders/history", Some(&admin.access)).await.assert_ok(200);
     app.get(&format!("/orders/{order_id}"), Some(&admin.access)).await.assert_ok(200);
+    app.delete(&format!("/users/{}/sessions", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
         .await
         .assert_ok(200);
+}
+
+/// An access token of a session of `user_id` begun (and last used) ten
+/// minutes ago, so that the authorizer records its use.
+async fn idle_session(app: &TestApp, user_id: &str) -> String {
+    let auth = shared::repo::auth::AuthRepo::new(app.gateway.client.clone(), app.table("auth"));
+    let refresh = shared::token::new_refresh_token().expect("random");
+    let hash = shared::token::refresh_token_hash(refresh.expose()).expect("hash");
+    let then = shared::clock::Now::at_unix(shared::clock::Now::read().unix() - 600);
+    let sid = auth.start_session(user_id, &hash, then.unix() + 3600, Default::default(), then).await.expect("session");
+    let now = shared::clock::Now::read();
+    app.tokens().issue_access(user_id, "idler", Role::User, &sid, now).expect("token")
 }
 
 /// Small budgets, so that the tour reaches the paths of a spent one.

@@ -14,5 +14,6 @@ mod iam;
 mod operability;
 mod orders;
 mod products;
+mod sessions;
 mod throttling;
 mod users;

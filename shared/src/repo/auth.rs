@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
 use crate::repo::error::{applied, StoreError};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, put_opt_s, s, Item};
 use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
@@ -19,6 +19,24 @@ pub(crate) fn family_key(family_id: &str) -> String {
 }
 pub(crate) fn revoke_key(user_id: &str) -> String {
     format!("REVOKE#{user_id}")
+}
+
+/// Where a session was started from, as the gateway saw the login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionOrigin<'a> {
+    pub source_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// The `by_user` partition of a user's sessions.
+pub(crate) fn sessions_of(user_id: &str) -> String {
+    format!("SESSIONS#{user_id}")
+}
+
+/// A session's `by_user` sort key: its start, fixed width, so newest first
+/// is descending key order.
+fn session_sort_key(created_at_ms: i64, family_id: &str) -> String {
+    format!("{created_at_ms:013}#{family_id}")
 }
 
 /// A refresh token as stored.
@@ -86,6 +104,16 @@ pub enum RefreshRefusal {
     Busy,
 }
 
+/// The marker before which every session of `user_id` is dead.
+fn revoke_marker(user_id: &str, now: Now, keep_until: i64) -> Item {
+    [
+        ("pk".to_owned(), s(revoke_key(user_id))),
+        ("revoked_before".to_owned(), n(now.unix_millis())),
+        ("expires_at".to_owned(), n(keep_until)),
+    ]
+    .into()
+}
+
 /// How often a rotation reads the token again after losing a race for it.
 const ROTATION_ROUNDS: usize = 4;
 
@@ -127,22 +155,29 @@ impl AuthRepo {
         .into()
     }
 
-    /// Starts a session (token family) with its first refresh token.
+    /// Starts a session (token family) with its first refresh token; `origin`
+    /// is where the login came from, shown in the session list.
     pub async fn start_session(
         &self,
         user_id: &str,
         token_hash: &str,
         expires_at: i64,
+        origin: SessionOrigin<'_>,
         now: Now,
     ) -> Result<String, StoreError> {
         let family_id = uuid::Uuid::new_v4().to_string();
-        let family: Item = [
+        let mut family: Item = [
             ("pk".to_owned(), s(family_key(&family_id))),
             ("user_id".to_owned(), s(user_id)),
             ("created_at".to_owned(), n(now.unix_millis())),
+            ("last_used_at".to_owned(), n(now.unix_millis())),
             ("expires_at".to_owned(), n(expires_at)),
+            ("user_pk".to_owned(), s(sessions_of(user_id))),
+            ("user_sk".to_owned(), s(session_sort_key(now.unix_millis(), &family_id))),
         ]
         .into();
+        put_opt_s(&mut family, "source_ip", origin.source_ip);
+        put_opt_s(&mut family, "user_agent", origin.user_agent);
         let token = self.token_item(token_hash, user_id, &family_id, now.unix_millis(), expires_at);
         let items = vec![
             self.put(family, Some("attribute_not_exists(pk)"))?,
@@ -226,9 +261,10 @@ impl AuthRepo {
             let extend_family = Update::builder()
                 .table_name(&self.table)
                 .key("pk", s(family_key(&old.family_id)))
-                .update_expression("SET expires_at = :exp")
+                .update_expression("SET expires_at = :exp, last_used_at = :now")
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
                 .expression_attribute_values(":exp", n(new_expires_at))
+                .expression_attribute_values(":now", n(now.unix_millis()))
                 .build()?;
             let not_revoked_since = ConditionCheck::builder()
                 .table_name(&self.table)
@@ -264,6 +300,12 @@ impl AuthRepo {
         Ok(Err(RefreshRefusal::Busy))
     }
 
+    /// Ends a session (logout, an ended session, reuse). Idempotent: the
+    /// first end is the one recorded.
+    pub async fn end_session(&self, session_id: &str, now: Now) -> Result<(), StoreError> {
+        self.revoke_family(session_id, now).await
+    }
+
     async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), StoreError> {
         let result = self
             .client
@@ -288,14 +330,17 @@ impl AuthRepo {
     }
 
     /// Revokes every session the user started up to now (password change,
-    /// deletion). The marker outlives every token it could concern.
+    /// deletion), as an item of the transaction that makes the change. The
+    /// marker outlives every token it could concern.
     pub fn revoke_user_item(&self, user_id: &str, now: Now, keep_until: i64) -> Result<TransactWriteItem, StoreError> {
-        let item: Item = [
-            ("pk".to_owned(), s(revoke_key(user_id))),
-            ("revoked_before".to_owned(), n(now.unix_millis())),
-            ("expires_at".to_owned(), n(keep_until)),
-        ]
-        .into();
-        self.put(item, None)
+        self.put(revoke_marker(user_id, now, keep_until), None)
+    }
+
+    /// Revokes every session the user started up to now, on its own (an admin
+    /// ending them all): one `PutItem`, however many sessions there are.
+    pub async fn revoke_user_sessions(&self, user_id: &str, now: Now, keep_until: i64) -> Result<(), StoreError> {
+        let item = revoke_marker(user_id, now, keep_until);
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await?;
+        Ok(())
     }
 }

@@ -15,6 +15,7 @@ pub mod item;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod query;
 pub mod sessions;
 pub mod tables;
 pub mod transact;

@@ -3,7 +3,8 @@
 //! the session (`FAM#<id>`) and the user's revocation marker (`REVOKE#<user>`)
 //! from the auth table and the user (`USER#<id>`) from the users table; the
 //! authorizer, `/auth/verify`, refresh and the admin re-check of
-//! `shared::access` all decide with [`SessionsRepo::check`]. Key design:
+//! `shared::access` all decide with [`SessionsRepo::check`]. A user's live
+//! sessions are listed from the auth table's `by_user` index. Key design:
 //! docs/dynamodb.md.
 
 use std::collections::HashMap;
@@ -11,9 +12,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
-use crate::repo::auth::{family_key, revoke_key};
+use crate::repo::auth::{family_key, revoke_key, sessions_of};
 use crate::repo::error::StoreError;
-use crate::repo::item::{batch_get, get_n, get_s, opt_n, s, Item};
+use crate::repo::item::{batch_get, get_by_pk, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::page::{ListError, Page, PageRequest};
+use crate::repo::query::{Filter, IndexQuery};
 use crate::repo::users::{user_key, UserRecord};
 
 /// Why a session no longer admits anyone.
@@ -58,6 +61,43 @@ impl SessionState {
         }
     }
 }
+
+/// A session as stored: what its owner (or an admin) sees in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub user_id: String,
+    /// When the session began (its login), ms since the epoch.
+    pub created_at_ms: i64,
+    /// When it was last seen in use (a refresh, or the authorizer), ms.
+    pub last_used_at_ms: i64,
+    /// When its refresh token expires, seconds since the epoch.
+    pub expires_at: i64,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub revoked: bool,
+}
+
+impl SessionInfo {
+    fn from_item(item: &Item) -> Result<Self, StoreError> {
+        let created_at_ms = get_n(item, "created_at")?;
+        let pk = get_s(item, "pk")?;
+        Ok(Self {
+            id: pk.strip_prefix("FAM#").unwrap_or(&pk).to_owned(),
+            user_id: get_s(item, "user_id")?,
+            created_at_ms,
+            last_used_at_ms: opt_n(item, "last_used_at").unwrap_or(created_at_ms),
+            expires_at: get_n(item, "expires_at")?,
+            source_ip: opt_s(item, "source_ip"),
+            user_agent: opt_s(item, "user_agent"),
+            revoked: item.contains_key("revoked_at"),
+        })
+    }
+}
+
+/// How stale a session's `last_used_at` may get before the authorizer writes
+/// it again: at most one write per session per this many seconds.
+pub const LAST_USED_PRECISION_SECS: i64 = 300;
 
 #[derive(Clone)]
 pub struct SessionsRepo {
@@ -115,5 +155,56 @@ impl SessionsRepo {
             created_at_ms,
             last_used_at_ms: opt_n(&session, "last_used_at"),
         })))
+    }
+
+    /// One session by id, live or not; `None` if there is none.
+    pub async fn get(&self, session_id: &str) -> Result<Option<SessionInfo>, StoreError> {
+        let item = get_by_pk(&self.client, &self.auth_table, family_key(session_id)).await?;
+        item.as_ref().map(SessionInfo::from_item).transpose()
+    }
+
+    /// One page of `user_id`'s live sessions, newest first: a `Query` on
+    /// `by_user` whose filter drops ended ones (revoked, expired, or begun
+    /// before the user's revocation marker), so pages may be short.
+    pub async fn list(&self, user_id: &str, page: &PageRequest, now: Now) -> Result<Page<SessionInfo>, ListError> {
+        let marker = get_by_pk(&self.client, &self.auth_table, revoke_key(user_id)).await?;
+        let revoked_before: i64 = marker.as_ref().and_then(|m| opt_n(m, "revoked_before")).unwrap_or(0);
+        let filter = Filter {
+            expression: "attribute_not_exists(revoked_at) AND expires_at > :now AND created_at > :before".into(),
+            names: HashMap::new(),
+            values: [(":now".to_owned(), n(now.unix())), (":before".to_owned(), n(revoked_before))].into(),
+        };
+        let query = IndexQuery {
+            table: &self.auth_table,
+            index: "by_user",
+            partition: ("user_pk", sessions_of(user_id)),
+            sort_key: "user_sk",
+            between: None,
+            filter: Some(filter),
+            scope: format!("sessions:{user_id}"),
+        };
+        let (items, next_cursor) = query.page(&self.client, page).await?;
+        let items = items.iter().map(SessionInfo::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Records that a live session was used now, unless it was recorded less
+    /// than [`LAST_USED_PRECISION_SECS`] ago (read by [`SessionsRepo::check`]).
+    pub async fn touch(&self, session: &ActiveSession, now: Now) -> Result<(), StoreError> {
+        let fresh = session.last_used_at_ms.is_some_and(|at| now.unix_millis() - at < LAST_USED_PRECISION_SECS * 1000);
+        if fresh {
+            return Ok(());
+        }
+        let touched = self
+            .client
+            .update_item()
+            .table_name(&self.auth_table)
+            .key("pk", s(family_key(&session.session_id)))
+            .update_expression("SET last_used_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", n(now.unix_millis()))
+            .send()
+            .await;
+        crate::repo::error::applied(touched).map(|_| ())
     }
 }

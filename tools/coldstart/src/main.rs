@@ -281,7 +281,7 @@ async fn coldstart_session(client: &aws_sdk_dynamodb::Client) -> Result<String, 
     let auth = shared::repo::auth::AuthRepo::new(client.clone(), format!("{STACK}-auth"));
     let refresh = shared::token::new_refresh_token().map_err(|e| format!("no randomness: {e}"))?;
     let hash = shared::token::refresh_token_hash(refresh.expose()).ok_or("fresh token did not hash")?;
-    Ok(auth.start_session(USER_ID, &hash, now.unix() + 3600, now).await?)
+    Ok(auth.start_session(USER_ID, &hash, now.unix() + 3600, Default::default(), now).await?)
 }
 
 /// The authorizer gets a REQUEST event with a valid token; an HTTP function the

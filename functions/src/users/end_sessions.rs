@@ -1,0 +1,35 @@
+//! `DELETE /users/{id}/sessions` (admin): ends every session of a user — one
+//! revocation marker, however many there are. The user can log in again; to
+//! lock them out, change their password or delete them.
+
+use lambda_http::Request;
+use serde_json::json;
+use shared::access::Admin;
+use shared::clock::Now;
+use shared::config::ConfigError;
+use shared::http::{path_param, Reply};
+use shared::repo::users::UsersRepo;
+use shared::{ApiResult, InitContext, Route};
+
+use super::{existing_user, SessionRevoker};
+
+pub struct UsersEndSessions {
+    users: UsersRepo,
+    revoker: SessionRevoker,
+}
+
+impl Route for UsersEndSessions {
+    type Caller = Admin;
+
+    async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
+        Ok(Self { users: ctx.users_repo().await?, revoker: SessionRevoker::init(ctx).await? })
+    }
+
+    async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
+        let user = existing_user(&self.users, path_param(&req, "id")?).await?;
+        let now = Now::read();
+        self.revoker.revoke(&user.id, now).await?;
+        tracing::info!(user_id = %user.id, by = %caller.user_id, "every session of the user ended");
+        Ok(Reply::ok(json!({ "id": user.id, "sessions_ended": true })).message("every session of the user has ended"))
+    }
+}
