@@ -30,15 +30,17 @@ impl Route for Health {
     }
 
     async fn handle(&self, _caller: Public, _req: Request) -> ApiResult<Reply> {
-        let [auth, users, products, orders] = self.tables.all();
-        let (a, u, p, o) = tokio::join!(
-            table_status(&self.client, auth.1),
-            table_status(&self.client, users.1),
-            table_status(&self.client, products.1),
-            table_status(&self.client, orders.1),
+        let [auth, users, products, orders, audit] = self.tables.all();
+        let client = &self.client;
+        let (a, u, p, o, e) = tokio::join!(
+            table_status(client, auth.1),
+            table_status(client, users.1),
+            table_status(client, products.1),
+            table_status(client, orders.1),
+            table_status(client, audit.1),
         );
         let tables: BTreeMap<_, _> =
-            [(auth.0, a?), (users.0, u?), (products.0, p?), (orders.0, o?)].into_iter().collect();
+            [(auth.0, a?), (users.0, u?), (products.0, p?), (orders.0, o?), (audit.0, e?)].into_iter().collect();
         let not_ready: Vec<_> = tables.iter().filter(|(_, s)| *s != "ACTIVE").map(|(n, _)| *n).collect();
         if !not_ready.is_empty() {
             return Err(ApiError::Unavailable(format!("tables not ready: {}", not_ready.join(", "))));

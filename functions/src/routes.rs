@@ -34,6 +34,7 @@ pub static SESSIONS_END: RouteDecl = RouteDecl { name: "sessions-end", method: "
 pub static SESSIONS_END_OTHERS: RouteDecl = RouteDecl { name: "sessions-end-others", method: "DELETE", path: "/auth/sessions", access: AccessKind::User };
 pub static USERS_SESSIONS: RouteDecl = RouteDecl { name: "users-sessions", method: "GET", path: "/users/{id}/sessions", access: AccessKind::Admin };
 pub static USERS_END_SESSIONS: RouteDecl = RouteDecl { name: "users-end-sessions", method: "DELETE", path: "/users/{id}/sessions", access: AccessKind::Admin };
+pub static AUDIT_LIST: RouteDecl = RouteDecl { name: "audit-list", method: "GET", path: "/audit", access: AccessKind::User };
 
 /// Every HTTP function, in the order of `functions/routes.toml`.
 pub static REGISTRY: &[Registered] = &[
@@ -64,6 +65,7 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &SESSIONS_END_OTHERS, build: build::<crate::sessions::end_others::SessionsEndOthers>, handler: type_name::<crate::sessions::end_others::SessionsEndOthers> },
     Registered { decl: &USERS_SESSIONS, build: build::<crate::users::sessions::UsersSessions>, handler: type_name::<crate::users::sessions::UsersSessions> },
     Registered { decl: &USERS_END_SESSIONS, build: build::<crate::users::end_sessions::UsersEndSessions>, handler: type_name::<crate::users::end_sessions::UsersEndSessions> },
+    Registered { decl: &AUDIT_LIST, build: build::<crate::audit::list::AuditList>, handler: type_name::<crate::audit::list::AuditList> },
 ];
 
 /// The API's REQUEST authorizer, `authorizer`.
@@ -98,4 +100,5 @@ const _: fn() = || {
     declared_access::<crate::sessions::end_others::SessionsEndOthers, User>();
     declared_access::<crate::users::sessions::UsersSessions, Admin>();
     declared_access::<crate::users::end_sessions::UsersEndSessions, Admin>();
+    declared_access::<crate::audit::list::AuditList, User>();
 };

@@ -527,7 +527,7 @@ mod tests {
         let template = Template::load("local", "us-east-1").expect("template parses");
         assert!(template.routes.iter().any(|r| r.path == "/health" && r.method == "GET" && !r.authorized));
         let names: Vec<_> = template.tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["local-auth", "local-users", "local-products", "local-orders"]);
+        assert_eq!(names, ["local-auth", "local-users", "local-products", "local-orders", "local-audit"]);
         let health = template.function("HealthFunction").expect("health function");
         assert_eq!(health.environment["USERS_TABLE"], "local-users");
         assert_eq!(template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status, 404);

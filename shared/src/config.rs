@@ -84,6 +84,7 @@ pub struct Tables {
     pub users: String,
     pub products: String,
     pub orders: String,
+    pub audit: String,
 }
 
 impl Tables {
@@ -91,6 +92,7 @@ impl Tables {
     pub const USERS_VAR: &'static str = "USERS_TABLE";
     pub const PRODUCTS_VAR: &'static str = "PRODUCTS_TABLE";
     pub const ORDERS_VAR: &'static str = "ORDERS_TABLE";
+    pub const AUDIT_VAR: &'static str = "AUDIT_TABLE";
 
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -98,12 +100,19 @@ impl Tables {
             users: env.required(Self::USERS_VAR)?.to_owned(),
             products: env.required(Self::PRODUCTS_VAR)?.to_owned(),
             orders: env.required(Self::ORDERS_VAR)?.to_owned(),
+            audit: env.required(Self::AUDIT_VAR)?.to_owned(),
         })
     }
 
     /// `(domain, table name)` pairs, in a stable order.
-    pub fn all(&self) -> [(&'static str, &str); 4] {
-        [("auth", &self.auth), ("users", &self.users), ("products", &self.products), ("orders", &self.orders)]
+    pub fn all(&self) -> [(&'static str, &str); 5] {
+        [
+            ("auth", &self.auth),
+            ("users", &self.users),
+            ("products", &self.products),
+            ("orders", &self.orders),
+            ("audit", &self.audit),
+        ]
     }
 }
 

@@ -83,6 +83,11 @@ impl InitContext {
         Ok(crate::repo::sessions::SessionsRepo::new(self.dynamodb().await?, auth, users))
     }
 
+    pub async fn audit_repo(&self) -> Result<crate::repo::audit::AuditRepo, ConfigError> {
+        let table = self.env().required(Tables::AUDIT_VAR)?.to_owned();
+        Ok(crate::repo::audit::AuditRepo::new(self.dynamodb().await?, table))
+    }
+
     pub async fn products_repo(&self) -> Result<crate::repo::products::ProductsRepo, ConfigError> {
         let table = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
         Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await?, table))

@@ -9,10 +9,12 @@ use serde::Deserialize;
 use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
+use shared::domain::AuditType;
 use shared::domain::Username;
 use shared::http::{json_body, ClientInfo, Reply};
 use shared::password;
 use shared::repo::attempts::{AttemptScope, Limit};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::auth::AuthRepo;
 use shared::repo::users::UsersRepo;
 use shared::secret::Secret;
@@ -20,6 +22,7 @@ use shared::token::TokenService;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
 use super::{rate_limited, start_session};
+use crate::audit;
 
 /// Longest password we will spend a hash on (the policy allows 128 characters,
 /// i.e. at most 512 bytes).
@@ -34,6 +37,7 @@ struct LoginBody {
 pub struct Login {
     users: UsersRepo,
     auth: AuthRepo,
+    audit: AuditRepo,
     tokens: TokenService,
     per_username: Limit,
     per_ip: Limit,
@@ -50,6 +54,7 @@ impl Route for Login {
         Ok(Self {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
+            audit: ctx.audit_repo().await?,
             tokens: ctx.token_service()?,
             per_username: Limit::password_from_env(ctx.env())?,
             per_ip: Limit::login_ip_from_env(ctx.env())?,
@@ -79,16 +84,31 @@ impl Route for Login {
             };
         let user = self.users.get_by_username(&username).await?;
         let matches = password::verify(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+        let known_id = user.as_ref().map(|u| u.id.clone());
         let Some(user) = user.filter(|_| matches) else {
             let locked = self.auth.attempt_failed(&for_name, now).await?;
             self.auth.attempt_failed(&from_ip, now).await?;
             tracing::info!(locked, "login failed");
+            // The same writes for a known name as for an unknown one.
+            let failed = AuditEvent::new(AuditType::LoginFailed, now).subject(known_id.as_deref(), Some(&username));
+            audit::record(&self.audit, audit::from(failed, &client)).await;
+            if locked {
+                let locked = AuditEvent::new(AuditType::LoginLocked, now)
+                    .subject(known_id.as_deref(), Some(&username))
+                    .detail("locked_for_secs", self.per_username.window_secs);
+                audit::record(&self.audit, audit::from(locked, &client)).await;
+            }
             return Err(bad_credentials());
         };
         self.auth.attempt_succeeded(for_name).await?;
         self.auth.attempt_succeeded(from_ip).await?;
-        let pair = start_session(&self.tokens, &self.auth, &user, &client).await?;
+        let (pair, session_id) = start_session(&self.tokens, &self.auth, &user, &client).await?;
         tracing::info!(user_id = %user.id, "login succeeded");
+        let event = AuditEvent::new(AuditType::LoginSucceeded, now)
+            .actor(&user.id, &user.username)
+            .subject(Some(&user.id), Some(&user.username))
+            .session(&session_id);
+        audit::record(&self.audit, audit::from(event, &client)).await;
         Ok(Reply::ok(pair))
     }
 }

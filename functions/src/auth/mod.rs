@@ -71,19 +71,19 @@ pub fn token_pair(
 }
 
 /// Starts a session for `user`, from the client that logged in, and returns
-/// its first token pair.
+/// its first token pair and the session's id.
 pub async fn start_session(
     tokens: &TokenService,
     auth: &AuthRepo,
     user: &UserRecord,
     client: &ClientInfo,
-) -> Result<TokenPair, ApiError> {
+) -> Result<(TokenPair, String), ApiError> {
     let now = Now::read();
     let (refresh, hash) = fresh_refresh_token()?;
     let expires_at = now.unix() + tokens.settings().refresh_ttl_secs as i64;
     let origin = SessionOrigin { source_ip: client.source_ip.as_deref(), user_agent: client.user_agent.as_deref() };
     let session_id = auth.start_session(&user.id, &hash, expires_at, origin, now).await?;
-    token_pair(tokens, user, &session_id, refresh, now)
+    Ok((token_pair(tokens, user, &session_id, refresh, now)?, session_id))
 }
 
 /// 429 `RATE_LIMITED` with `Retry-After` for a spent attempt budget.

@@ -9,16 +9,20 @@ use lambda_http::Request;
 use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{json_body, Reply};
+use shared::domain::AuditType;
+use shared::http::{json_body, ClientInfo, Reply};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::auth::{AuthRepo, RefreshRefusal, Rotation, RotationPolicy, SessionOf, Successor};
 use shared::repo::sessions::{SessionState, SessionsRepo};
 use shared::token::{open_successor, refresh_token_hash, seal_successor, TokenService};
 use shared::{ApiError, ApiResult, InitContext, Route};
 
 use super::{fresh_refresh_token, token_pair, RefreshTokenBody};
+use crate::audit;
 
 pub struct Refresh {
     auth: AuthRepo,
+    audit: AuditRepo,
     sessions: SessionsRepo,
     tokens: TokenService,
 }
@@ -31,7 +35,12 @@ impl Route for Refresh {
     type Caller = Public;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self { auth: ctx.auth_repo().await?, sessions: ctx.sessions_repo().await?, tokens: ctx.token_service()? })
+        Ok(Self {
+            auth: ctx.auth_repo().await?,
+            audit: ctx.audit_repo().await?,
+            sessions: ctx.sessions_repo().await?,
+            tokens: ctx.token_service()?,
+        })
     }
 
     async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
@@ -55,8 +64,12 @@ impl Route for Refresh {
                 tracing::info!(session_id = %session.session_id, "refresh raced another one: same successor");
                 (session, open_successor(old.expose(), &sealed_successor).ok_or_else(invalid)?)
             }
-            Err(RefreshRefusal::Reused) => {
+            Err(RefreshRefusal::Reused(session)) => {
                 tracing::warn!("refresh token reuse detected; session revoked");
+                let event = AuditEvent::new(AuditType::RefreshReused, now)
+                    .subject(Some(&session.user_id), None)
+                    .session(&session.session_id);
+                audit::record(&self.audit, audit::from(event, &ClientInfo::of(&req))).await;
                 return Err(ApiError::Unauthorized(
                     "this refresh token was already used; the session has been revoked".into(),
                 ));

@@ -8,18 +8,22 @@ use lambda_http::Request;
 use shared::access::Public;
 use shared::clock::Now;
 use shared::config::ConfigError;
+use shared::domain::AuditType;
 use shared::http::{json_body, ClientInfo, Reply};
 use shared::repo::attempts::{AttemptScope, Limit};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::auth::AuthRepo;
 use shared::repo::users::{UserView, UsersRepo};
 use shared::{ApiResult, InitContext, Route};
 
+use crate::audit;
 use crate::auth::rate_limited;
 use crate::users::{create_user, NewUserBody};
 
 pub struct Signup {
     users: UsersRepo,
     auth: AuthRepo,
+    audit: AuditRepo,
     per_ip: Limit,
 }
 
@@ -30,6 +34,7 @@ impl Route for Signup {
         Ok(Self {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
+            audit: ctx.audit_repo().await?,
             per_ip: Limit::signup_ip_from_env(ctx.env())?,
         })
     }
@@ -37,15 +42,21 @@ impl Route for Signup {
     async fn handle(&self, _caller: Public, req: Request) -> ApiResult<Reply> {
         let new = json_body::<NewUserBody>(&req)?.parse(false)?;
         let client = ClientInfo::of(&req);
+        let now = Now::read();
         // Counted whatever the outcome (a taken name included); never given back.
-        if let Err(lockout) =
-            self.auth.reserve_attempt(AttemptScope::SignupFrom(client.ip()), self.per_ip, Now::read()).await?
+        if let Err(lockout) = self.auth.reserve_attempt(AttemptScope::SignupFrom(client.ip()), self.per_ip, now).await?
         {
             return Err(rate_limited("too many signups from this address", lockout));
         }
         let user = new.into_record().await?;
         create_user(&self.users, &user).await?;
         tracing::info!(user_id = %user.id, "signed up");
+        let created = AuditEvent::new(AuditType::UserCreated, now)
+            .actor(&user.id, &user.username)
+            .subject(Some(&user.id), Some(&user.username))
+            .detail("role", user.role.as_str())
+            .detail("via", "signup");
+        audit::record(&self.audit, audit::from(created, &client)).await;
         Ok(Reply::created(UserView::from(&user)))
     }
 }

@@ -11,13 +11,15 @@ use serde_json::{Map, Value};
 use shared::access::User;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::domain::{OrderStatus, Stock};
-use shared::http::{json_body, path_param, Reply};
+use shared::domain::{AuditType, OrderStatus, Stock};
+use shared::http::{json_body, path_param, ClientInfo, Reply};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::orders::{Order, OrdersRepo, TransitionOutcome};
 use shared::repo::products::ProductsRepo;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
 use super::visible_order;
+use crate::audit;
 
 /// Restocks refused because a product vanished or its stock moved are read
 /// again and the change retried.
@@ -26,6 +28,7 @@ const ATTEMPTS: usize = 4;
 pub struct UpdateOrder {
     orders: OrdersRepo,
     products: ProductsRepo,
+    audit: AuditRepo,
 }
 
 impl UpdateOrder {
@@ -55,7 +58,11 @@ impl Route for UpdateOrder {
     type Caller = User;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self { orders: ctx.orders_repo().await?, products: ctx.products_repo().await? })
+        Ok(Self {
+            orders: ctx.orders_repo().await?,
+            products: ctx.products_repo().await?,
+            audit: ctx.audit_repo().await?,
+        })
     }
 
     async fn handle(&self, caller: User, req: Request) -> ApiResult<Reply> {
@@ -77,6 +84,14 @@ impl Route for UpdateOrder {
             match self.orders.transition(&order, to, &caller.user_id, &now, &restock).await? {
                 TransitionOutcome::Changed(changed) => {
                     tracing::info!(order_id = %changed.id, from = %order.status, %to, by = %caller.user_id, "order status changed");
+                    if caller.is_admin() {
+                        let event = AuditEvent::new(AuditType::OrderStatusChanged, Now::read())
+                            .subject(Some(&order.user_id), None)
+                            .detail("order_id", order.id.as_str())
+                            .detail("from", order.status.as_str())
+                            .detail("to", to.as_str());
+                        audit::record(&self.audit, audit::by(event, &caller, &ClientInfo::of(&req))).await;
+                    }
                     return Ok(Reply::ok(changed));
                 }
                 // A product vanished or its stock moved meanwhile: read them again.

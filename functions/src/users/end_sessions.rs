@@ -7,22 +7,30 @@ use serde_json::json;
 use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{path_param, Reply};
+use shared::domain::AuditType;
+use shared::http::{path_param, ClientInfo, Reply};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::users::UsersRepo;
 use shared::{ApiResult, InitContext, Route};
 
 use super::{existing_user, SessionRevoker};
+use crate::audit;
 
 pub struct UsersEndSessions {
     users: UsersRepo,
     revoker: SessionRevoker,
+    audit: AuditRepo,
 }
 
 impl Route for UsersEndSessions {
     type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self { users: ctx.users_repo().await?, revoker: SessionRevoker::init(ctx).await? })
+        Ok(Self {
+            users: ctx.users_repo().await?,
+            revoker: SessionRevoker::init(ctx).await?,
+            audit: ctx.audit_repo().await?,
+        })
     }
 
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
@@ -30,6 +38,10 @@ impl Route for UsersEndSessions {
         let now = Now::read();
         self.revoker.revoke(&user.id, now).await?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, "every session of the user ended");
+        let event = AuditEvent::new(AuditType::SessionEnded, now)
+            .subject(Some(&user.id), Some(&user.username))
+            .detail("scope", "every session");
+        audit::record(&self.audit, audit::by(event, &caller, &ClientInfo::of(&req))).await;
         Ok(Reply::ok(json!({ "id": user.id, "sessions_ended": true })).message("every session of the user has ended"))
     }
 }

@@ -7,20 +7,24 @@ use serde_json::Value;
 use shared::access::SelfOrAdmin;
 use shared::clock::Now;
 use shared::config::ConfigError;
+use shared::domain::AuditType;
 use shared::domain::{Email, FullName};
-use shared::http::{json_body, Reply};
+use shared::http::{json_body, ClientInfo, Reply};
 use shared::password;
 use shared::repo::attempts::{AttemptScope, Limit};
+use shared::repo::audit::{AuditEvent, AuditRepo};
 use shared::repo::auth::AuthRepo;
 use shared::repo::users::{UserUpdate, UserView, UsersRepo};
 use shared::{ApiError, ApiResult, InitContext, Route};
 
 use super::{change_refused, existing_user, parse_role, Problems, SessionRevoker, UpdateUserBody};
+use crate::audit;
 
 pub struct UpdateUser {
     users: UsersRepo,
     auth: AuthRepo,
     revoker: SessionRevoker,
+    audit: AuditRepo,
     per_username: Limit,
 }
 
@@ -32,6 +36,7 @@ impl Route for UpdateUser {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
             revoker: SessionRevoker::init(ctx).await?,
+            audit: ctx.audit_repo().await?,
             per_username: Limit::password_from_env(ctx.env())?,
         })
     }
@@ -68,6 +73,11 @@ impl Route for UpdateUser {
         problems.into_result()?;
 
         let now = Now::read();
+        let client = ClientInfo::of(&req);
+        let event = |kind| {
+            let event = AuditEvent::new(kind, now).subject(Some(&user.id), Some(&user.username));
+            audit::by(event, &access.caller, &client)
+        };
         let mut also = Vec::new();
         if let Some(new) = new_password {
             if access.is_self() {
@@ -75,6 +85,11 @@ impl Route for UpdateUser {
             }
             update.password_hash = Some(password::hash(new).await?);
             also.push(self.revoker.item(&user.id, now)?);
+            also.push(self.audit.append_item(&event(AuditType::PasswordChanged))?);
+        }
+        if let Some(role) = update.role.filter(|role| *role != user.role) {
+            let changed = event(AuditType::RoleChanged).detail("from", user.role.as_str()).detail("to", role.as_str());
+            also.push(self.audit.append_item(&changed)?);
         }
         if update.is_empty() {
             return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));

@@ -142,6 +142,12 @@ async fn tour(app: &TestApp) {
     app.get("/orders/history", Some(&admin.access)).await.assert_ok(200);
     app.get(&format!("/orders/{order_id}"), Some(&admin.access)).await.assert_ok(200);
     app.delete(&format!("/users/{}/sessions", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+
+    // the audit trail, as an admin (every index) and as a user
+    app.get("/audit", Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/audit?user_id={}", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/audit?actor_id={}", admin.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get("/audit", Some(&guesser.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
         .await
         .assert_ok(200);

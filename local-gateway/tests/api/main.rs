@@ -4,6 +4,7 @@
 #[allow(dead_code)] // each test module uses a different subset
 mod helpers;
 
+mod audit;
 mod auth;
 mod authorizer;
 mod contract;

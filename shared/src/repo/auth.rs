@@ -92,13 +92,13 @@ pub enum Rotation {
 }
 
 /// Why a refresh token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshRefusal {
     Unknown,
     Expired,
     /// An already-rotated token was presented after the grace window: the
-    /// whole session is now revoked.
-    Reused,
+    /// whole session (this one) is now revoked.
+    Reused(SessionOf),
     Revoked,
     /// Rotations of this token kept colliding; nothing changed.
     Busy,
@@ -237,7 +237,7 @@ impl AuthRepo {
                     }
                     _ => {
                         self.revoke_family(&old.family_id, now).await?;
-                        Ok(Err(RefreshRefusal::Reused))
+                        Ok(Err(RefreshRefusal::Reused(session)))
                     }
                 };
             }
@@ -320,13 +320,12 @@ impl AuthRepo {
         applied(result).map(|_| ())
     }
 
-    /// Ends the session a refresh token belongs to. Unknown tokens are fine:
-    /// logout is idempotent.
-    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<(), StoreError> {
-        match self.get_token(token_hash).await? {
-            Some(token) => self.revoke_family(&token.family_id, now).await,
-            None => Ok(()),
-        }
+    /// Ends the session a refresh token belongs to and says whose it was.
+    /// Unknown tokens are fine (`None`): logout is idempotent.
+    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<Option<SessionOf>, StoreError> {
+        let Some(token) = self.get_token(token_hash).await? else { return Ok(None) };
+        self.revoke_family(&token.family_id, now).await?;
+        Ok(Some(SessionOf { user_id: token.user_id, session_id: token.family_id }))
     }
 
     /// Revokes every session the user started up to now (password change,

@@ -8,6 +8,7 @@
 //! decide what a client sees.
 
 pub mod attempts;
+pub mod audit;
 pub mod auth;
 pub mod cursor;
 pub mod error;
