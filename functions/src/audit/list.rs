@@ -36,9 +36,10 @@ impl Route for AuditList {
         let page = page_request(&req)?;
         let param = |name: &str| query_param(&req, name).filter(|v| !v.is_empty());
         let mut problems = Problems::default();
-        let kind = param("type").and_then(|t| problems.check("type", t.parse::<AuditType>()));
-        let from = param("from").and_then(|t| problems.check("from", bound(t)));
-        let to = param("to").and_then(|t| problems.check("to", bound(t)));
+        // Present means given: an empty type or time is invalid, not absent.
+        let kind = query_param(&req, "type").and_then(|t| problems.check("type", t.parse::<AuditType>()));
+        let from = query_param(&req, "from").and_then(|t| problems.check("from", bound(t)));
+        let to = query_param(&req, "to").and_then(|t| problems.check("to", bound(t)));
         problems.into_result()?;
         let mut filter = AuditFilter {
             subject: param("user_id").map(str::to_owned),

@@ -219,8 +219,10 @@ impl AuditRepo {
         }
         extra.expression = conditions.join(" AND ");
         let between = (filter.from.is_some() || filter.to.is_some()).then(|| {
-            // `at_sk` is `<at>#<id>`: '~' sorts after every id.
-            (filter.from.clone().unwrap_or_default(), format!("{}~", filter.to.as_deref().unwrap_or("9999")))
+            // `at_sk` is `<at>#<id>`: '~' sorts after every id, "0" before every time
+            // (a key value may not be empty).
+            let from = filter.from.clone().unwrap_or_else(|| "0".to_owned());
+            (from, format!("{}~", filter.to.as_deref().unwrap_or("9999")))
         });
         let kinds: Vec<&str> = filter.kinds.iter().flatten().map(|k| k.as_str()).collect();
         let scope = format!(
