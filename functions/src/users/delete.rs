@@ -9,40 +9,31 @@ use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::domain::AuditType;
 use shared::http::{path_param, ClientInfo, Reply};
-use shared::repo::audit::{AuditEvent, AuditRepo};
-use shared::repo::users::UsersRepo;
+use shared::repo::audit::AuditEvent;
 use shared::{ApiResult, InitContext, Route};
 
-use super::{change_refused, existing_user, SessionRevoker};
+use super::{change_refused, existing_user, AccountControl};
 use crate::audit;
 
-pub struct DeleteUser {
-    users: UsersRepo,
-    revoker: SessionRevoker,
-    audit: AuditRepo,
-}
+pub struct DeleteUser(AccountControl);
 
 impl Route for DeleteUser {
     type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self {
-            users: ctx.users_repo().await?,
-            revoker: SessionRevoker::init(ctx).await?,
-            audit: ctx.audit_repo().await?,
-        })
+        AccountControl::init(ctx).await.map(Self)
     }
 
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = path_param(&req, "id")?;
-        let user = existing_user(&self.users, id).await?;
+        let user = existing_user(&self.0.users, id).await?;
         let now = Now::read();
-        let revoke = self.revoker.item(&user.id, now)?;
+        let revoke = self.0.revoker.item(&user.id, now)?;
         let deleted = AuditEvent::new(AuditType::UserDeleted, now)
             .subject(Some(&user.id), Some(&user.username))
             .detail("role", user.role.as_str());
-        let record = self.audit.append_item(&audit::by(deleted, &caller, &ClientInfo::of(&req)))?;
-        self.users.delete(&user, vec![revoke, record]).await.map_err(change_refused)?;
+        let record = self.0.audit.append_item(&audit::by(deleted, &caller, &ClientInfo::of(&req)))?;
+        self.0.users.delete(&user, vec![revoke, record]).await.map_err(change_refused)?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, "user deleted");
         Ok(Reply::ok(json!({ "id": user.id, "deleted": true })).message("the user and their sessions are gone"))
     }

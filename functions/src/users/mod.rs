@@ -186,6 +186,24 @@ impl SessionRevoker {
     }
 }
 
+/// What the admin routes that end an account's access hold: the users, the
+/// revocation of their sessions, and the audit trail that records it.
+pub struct AccountControl {
+    pub users: shared::repo::users::UsersRepo,
+    pub revoker: SessionRevoker,
+    pub audit: shared::repo::audit::AuditRepo,
+}
+
+impl AccountControl {
+    pub async fn init(ctx: &shared::InitContext) -> Result<Self, shared::config::ConfigError> {
+        Ok(Self {
+            users: ctx.users_repo().await?,
+            revoker: SessionRevoker::init(ctx).await?,
+            audit: ctx.audit_repo().await?,
+        })
+    }
+}
+
 /// A user by id, or 404. An id that cannot be one (too long for a DynamoDB
 /// key, odd characters) is simply not found, without asking DynamoDB.
 pub async fn existing_user(
