@@ -30,19 +30,17 @@ impl Route for Health {
     }
 
     async fn handle(&self, _caller: Public, _req: Request) -> ApiResult<Reply> {
-        let [auth, users, products, orders, carts, notifications] = self.tables.all();
-        let (a, u, p, o, c, n) = tokio::join!(
-            table_status(&self.client, auth.1),
-            table_status(&self.client, users.1),
-            table_status(&self.client, products.1),
-            table_status(&self.client, orders.1),
-            table_status(&self.client, carts.1),
-            table_status(&self.client, notifications.1),
-        );
-        let tables: BTreeMap<_, _> =
-            [(auth.0, a?), (users.0, u?), (products.0, p?), (orders.0, o?), (carts.0, c?), (notifications.0, n?)]
-                .into_iter()
-                .collect();
+        // Every table at once: one DescribeTable each.
+        let mut checks = tokio::task::JoinSet::new();
+        for (name, table) in self.tables.all() {
+            let (client, table) = (self.client.clone(), table.to_owned());
+            checks.spawn(async move { (name, table_status(&client, &table).await) });
+        }
+        let mut tables = BTreeMap::new();
+        while let Some(checked) = checks.join_next().await {
+            let (name, status) = checked.map_err(ApiError::internal)?;
+            tables.insert(name, status?);
+        }
         let not_ready: Vec<_> = tables.iter().filter(|(_, s)| *s != "ACTIVE").map(|(n, _)| *n).collect();
         if !not_ready.is_empty() {
             return Err(ApiError::Unavailable(format!("tables not ready: {}", not_ready.join(", "))));

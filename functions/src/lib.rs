@@ -12,4 +12,6 @@ pub mod orders;
 pub mod products;
 #[rustfmt::skip] // generated (`cargo xtask gen`), checked for freshness instead
 pub mod routes;
+pub mod audit;
+pub mod sessions;
 pub mod users;

@@ -29,6 +29,12 @@ pub static ORDERS_LIST: RouteDecl = RouteDecl { name: "orders-list", method: "GE
 pub static ORDERS_HISTORY: RouteDecl = RouteDecl { name: "orders-history", method: "GET", path: "/orders/history", access: AccessKind::User };
 pub static ORDERS_GET: RouteDecl = RouteDecl { name: "orders-get", method: "GET", path: "/orders/{id}", access: AccessKind::User };
 pub static ORDERS_UPDATE: RouteDecl = RouteDecl { name: "orders-update", method: "PUT", path: "/orders/{id}", access: AccessKind::User };
+pub static SESSIONS_LIST: RouteDecl = RouteDecl { name: "sessions-list", method: "GET", path: "/auth/sessions", access: AccessKind::User };
+pub static SESSIONS_END: RouteDecl = RouteDecl { name: "sessions-end", method: "DELETE", path: "/auth/sessions/{id}", access: AccessKind::User };
+pub static SESSIONS_END_OTHERS: RouteDecl = RouteDecl { name: "sessions-end-others", method: "DELETE", path: "/auth/sessions", access: AccessKind::User };
+pub static USERS_SESSIONS: RouteDecl = RouteDecl { name: "users-sessions", method: "GET", path: "/users/{id}/sessions", access: AccessKind::Admin };
+pub static USERS_END_SESSIONS: RouteDecl = RouteDecl { name: "users-end-sessions", method: "DELETE", path: "/users/{id}/sessions", access: AccessKind::Admin };
+pub static AUDIT_LIST: RouteDecl = RouteDecl { name: "audit-list", method: "GET", path: "/audit", access: AccessKind::User };
 pub static CART_GET: RouteDecl = RouteDecl { name: "cart-get", method: "GET", path: "/cart", access: AccessKind::User };
 pub static CART_PUT_ITEM: RouteDecl = RouteDecl { name: "cart-put-item", method: "PUT", path: "/cart/items/{product_id}", access: AccessKind::User };
 pub static CART_DELETE_ITEM: RouteDecl = RouteDecl { name: "cart-delete-item", method: "DELETE", path: "/cart/items/{product_id}", access: AccessKind::User };
@@ -62,6 +68,12 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &ORDERS_HISTORY, build: build::<crate::orders::history::OrderHistory>, handler: type_name::<crate::orders::history::OrderHistory> },
     Registered { decl: &ORDERS_GET, build: build::<crate::orders::get::GetOrder>, handler: type_name::<crate::orders::get::GetOrder> },
     Registered { decl: &ORDERS_UPDATE, build: build::<crate::orders::update::UpdateOrder>, handler: type_name::<crate::orders::update::UpdateOrder> },
+    Registered { decl: &SESSIONS_LIST, build: build::<crate::sessions::list::SessionsList>, handler: type_name::<crate::sessions::list::SessionsList> },
+    Registered { decl: &SESSIONS_END, build: build::<crate::sessions::end::SessionsEnd>, handler: type_name::<crate::sessions::end::SessionsEnd> },
+    Registered { decl: &SESSIONS_END_OTHERS, build: build::<crate::sessions::end_others::SessionsEndOthers>, handler: type_name::<crate::sessions::end_others::SessionsEndOthers> },
+    Registered { decl: &USERS_SESSIONS, build: build::<crate::users::sessions::UsersSessions>, handler: type_name::<crate::users::sessions::UsersSessions> },
+    Registered { decl: &USERS_END_SESSIONS, build: build::<crate::users::end_sessions::UsersEndSessions>, handler: type_name::<crate::users::end_sessions::UsersEndSessions> },
+    Registered { decl: &AUDIT_LIST, build: build::<crate::audit::list::AuditList>, handler: type_name::<crate::audit::list::AuditList> },
     Registered { decl: &CART_GET, build: build::<crate::cart::get::CartGet>, handler: type_name::<crate::cart::get::CartGet> },
     Registered { decl: &CART_PUT_ITEM, build: build::<crate::cart::put_item::CartPutItem>, handler: type_name::<crate::cart::put_item::CartPutItem> },
     Registered { decl: &CART_DELETE_ITEM, build: build::<crate::cart::delete_item::CartDeleteItem>, handler: type_name::<crate::cart::delete_item::CartDeleteItem> },
@@ -104,6 +116,12 @@ const _: fn() = || {
     declared_access::<crate::orders::history::OrderHistory, User>();
     declared_access::<crate::orders::get::GetOrder, User>();
     declared_access::<crate::orders::update::UpdateOrder, User>();
+    declared_access::<crate::sessions::list::SessionsList, User>();
+    declared_access::<crate::sessions::end::SessionsEnd, User>();
+    declared_access::<crate::sessions::end_others::SessionsEndOthers, User>();
+    declared_access::<crate::users::sessions::UsersSessions, Admin>();
+    declared_access::<crate::users::end_sessions::UsersEndSessions, Admin>();
+    declared_access::<crate::audit::list::AuditList, User>();
     declared_access::<crate::cart::get::CartGet, User>();
     declared_access::<crate::cart::put_item::CartPutItem, User>();
     declared_access::<crate::cart::delete_item::CartDeleteItem, User>();

@@ -57,8 +57,8 @@ struct Call {
     query: Vec<(&'static str, &'static str)>,
     body: Option<Value>,
     base64: bool,
-    /// The authorizer context (`user_id`, `username`, `role`); `None` for public routes.
-    caller: Option<(String, &'static str, &'static str)>,
+    /// The authorizer context (`user_id`, `username`, `role`, `sid`); `None` for public routes.
+    caller: Option<(String, &'static str, &'static str, String)>,
     /// Start from the multi-value fixture instead of the plain request.
     multi_value_fixture: bool,
 }
@@ -121,8 +121,9 @@ fn proxy_event(stage: &str, route: &RouteSpec, call: &Call) -> Value {
     context["requestId"] = json!(uuid::Uuid::new_v4().to_string());
     context["authorizer"] = match &call.caller {
         // What API Gateway hands a function behind a REQUEST authorizer.
-        Some((user_id, username, role)) => json!({
-            "principalId": user_id, "user_id": user_id, "username": username, "role": role, "integrationLatency": 12
+        Some((user_id, username, role, sid)) => json!({
+            "principalId": user_id, "user_id": user_id, "username": username, "role": role, "sid": sid,
+            "integrationLatency": 12
         }),
         None => Value::Null,
     };
@@ -179,12 +180,16 @@ async fn every_function_answers_aws_payloads_as_on_lambda() {
 
     let users = shared::repo::users::UsersRepo::new(gateway.client.clone(), format!("{stack}-users"));
     let admin = users.get_by_username("admin").await.expect("read").expect("seeded admin");
-    let admin_caller = Some((admin.id.clone(), "admin", "admin"));
     let tokens = shared::token::TokenService::from_env(&shared::config::Env::from_pairs([("JWT_SECRET", SECRET)]))
         .expect("tokens");
-    let token = tokens
-        .issue_access(&admin.id, "admin", shared::domain::Role::Admin, shared::clock::Now::read())
-        .expect("token");
+    // A live session, as a login makes one: the authorizer and the admin re-check look it up.
+    let auth = shared::repo::auth::AuthRepo::new(gateway.client.clone(), format!("{stack}-auth"));
+    let refresh = shared::token::new_refresh_token().expect("randomness");
+    let hash = shared::token::refresh_token_hash(refresh.expose()).expect("hash");
+    let now = shared::clock::Now::read();
+    let sid = auth.start_session(&admin.id, &hash, now.unix() + 3600, Default::default(), now).await.expect("session");
+    let token = tokens.issue_access(&admin.id, "admin", shared::domain::Role::Admin, &sid, now).expect("token");
+    let admin_caller = Some((admin.id.clone(), "admin", "admin", sid.clone()));
 
     // Route by route: the request, and the status a correct function answers.
     let id = |v: &str| vec![("id".to_owned(), v.to_owned())];

@@ -817,7 +817,9 @@ impl Probe {
             Probe::Health => "GET /health (public, 4× DescribeTable)",
             Probe::PublicGet => "GET /products/{id} (public, 1 GetItem)",
             Probe::ProfileCached => "GET /users/profile, same token (authorizer cache hit, 1 GetItem)",
-            Probe::ProfileNewToken => "GET /users/profile, new token each request (authorizer runs, 1 GetItem)",
+            Probe::ProfileNewToken => {
+                "GET /users/profile, new token each request (authorizer runs: session check + 1 GetItem)"
+            }
         }
     }
 }
@@ -839,7 +841,10 @@ async fn probe_worker(world: Arc<World>, probe: Probe, until: Instant, tokens: O
             Probe::ProfileCached => w.request(Method::GET, "/users/profile", Some(user.token.as_str())),
             Probe::ProfileNewToken => {
                 let Some(tokens) = &tokens else { break };
-                let token = tokens.issue_access(&user.id, &user.username, Role::User, Now::read()).expect("token");
+                // A fresh token of the user's own session: the authorizer's cache misses.
+                let sid = tokens.verify_access(&user.token).expect("the user's token").sid;
+                let token =
+                    tokens.issue_access(&user.id, &user.username, Role::User, &sid, Now::read()).expect("token");
                 w.request(Method::GET, "/users/profile", Some(token.as_str()))
             }
         };

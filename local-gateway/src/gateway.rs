@@ -218,12 +218,16 @@ impl Gateway {
         event: &RestEvent,
         headers: &HeaderMap,
     ) -> Result<Verdict, GatewayError> {
+        // API Gateway's identity source `method.request.header.<name>` is the
+        // header's *last* value, as the event's `headers` map is: the cache key
+        // and what the authorizer reads are the same value.
         let identity = headers
-            .get(authorizer.spec.identity_header.as_str())
-            .and_then(|v| v.to_str().ok())
+            .get_all(authorizer.spec.identity_header.as_str())
+            .iter()
+            .next_back()
+            .map(header_text)
             .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| gateway_error("UNAUTHORIZED", "Unauthorized"))?
-            .to_owned();
+            .ok_or_else(|| gateway_error("UNAUTHORIZED", "Unauthorized"))?;
         let ttl = Duration::from_secs(authorizer.spec.cache_ttl_secs);
         if !ttl.is_zero() {
             let cache = authorizer.cache.lock().unwrap_or_else(|p| p.into_inner());
@@ -238,7 +242,7 @@ impl Gateway {
                 gateway_error("UNAUTHORIZED", "Unauthorized")
             } else {
                 tracing::error!(%message, "authorizer failed");
-                gateway_error("DEFAULT_5XX", "authorizer configuration error")
+                gateway_error("AUTHORIZER_CONFIGURATION_ERROR", "authorizer error")
             }
         })?;
         let verdict = evaluate_policy(&output, &event.method_arn());
@@ -256,16 +260,16 @@ impl Gateway {
     }
 
     fn gateway_response(&self, error: &GatewayError, request_id: &str) -> http::Response<Bytes> {
-        let fallback_kind = if error.kind == "DEFAULT_5XX" { "DEFAULT_5XX" } else { "DEFAULT_4XX" };
         let default_status = match error.kind {
             "UNAUTHORIZED" => 401,
             "ACCESS_DENIED" => 403,
             "MISSING_AUTHENTICATION_TOKEN" => 403,
             "THROTTLED" => 429,
             "REQUEST_TOO_LARGE" => 413,
-            "DEFAULT_5XX" => 500,
+            "DEFAULT_5XX" | "AUTHORIZER_CONFIGURATION_ERROR" | "AUTHORIZER_FAILURE" => 500,
             _ => 400,
         };
+        let fallback_kind = if default_status >= 500 { "DEFAULT_5XX" } else { "DEFAULT_4XX" };
         let spec = self.template.gateway_responses.get(error.kind);
         let fallback = self.template.gateway_responses.get(fallback_kind);
         let status = spec.map(|s| s.status).filter(|s| *s != 0).unwrap_or(default_status);
@@ -379,13 +383,8 @@ impl RestEvent {
         let mut headers = Map::new();
         let mut multi_headers = Map::new();
         for name in request.headers().keys() {
-            let values: Vec<Value> = request
-                .headers()
-                .get_all(name)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|v| Value::String(v.to_owned()))
-                .collect();
+            let values: Vec<Value> =
+                request.headers().get_all(name).iter().map(|v| Value::String(header_text(v))).collect();
             if let Some(last) = values.last() {
                 headers.insert(name.as_str().to_owned(), last.clone());
                 multi_headers.insert(name.as_str().to_owned(), Value::Array(values));
@@ -517,6 +516,17 @@ pub fn rest_events(
     (event.proxy_event(request.body()), authorizer_event)
 }
 
+/// A header value as API Gateway hands it to Lambda: text. Values are UTF-8
+/// on the wire in practice and passed on as such; bytes that are not UTF-8 are
+/// read as ISO-8859-1 (RFC 9110's historical encoding of `obs-text`), so no
+/// value is ever dropped.
+fn header_text(value: &HeaderValue) -> String {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => text.to_owned(),
+        Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
+    }
+}
+
 fn proxy_response_to_http(wire: ApiGatewayProxyResponse) -> http::Response<Bytes> {
     let body = match wire.body {
         None => Bytes::new(),
@@ -563,6 +573,37 @@ mod tests {
             {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
         ]}, "context": {"user_id": "1"}});
         assert!(matches!(evaluate_policy(&allow, arn), Verdict::Allow { .. }));
+    }
+
+    /// What API Gateway's REST proxy event carries for repeated and non-ASCII
+    /// headers: `multiValueHeaders` every value in order, `headers` the last;
+    /// UTF-8 values as they are, never dropped.
+    #[test]
+    fn repeated_and_non_ascii_headers_reach_the_event_as_api_gateway_sends_them() {
+        let route = RouteSpec {
+            function: "F".into(),
+            binary: "f".into(),
+            method: "POST".into(),
+            path: "/orders".into(),
+            authorized: true,
+        };
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/orders")
+            .header("x-twice", "first")
+            .header("x-twice", "second")
+            .header("idempotency-key", HeaderValue::from_bytes("clé-ü-1".as_bytes()).expect("bytes"))
+            .header("x-latin1", HeaderValue::from_bytes(b"caf\xe9").expect("bytes"))
+            .body(Bytes::new())
+            .expect("request");
+        let peer: SocketAddr = "127.0.0.1:9".parse().expect("addr");
+        let event = RestEvent::new("v1", &route, HashMap::new(), &request, peer, "r").proxy_event(&Bytes::new());
+
+        assert_eq!(event["headers"]["x-twice"], "second");
+        assert_eq!(event["multiValueHeaders"]["x-twice"], json!(["first", "second"]));
+        assert_eq!(event["headers"]["idempotency-key"], "clé-ü-1");
+        assert_eq!(event["headers"]["x-latin1"], "café");
+        assert_eq!(event["requestContext"]["identity"]["sourceIp"], "127.0.0.1");
     }
 
     #[test]

@@ -147,19 +147,41 @@ impl Permissions {
 }
 
 /// What each function's calls needed so far, allowed or not: lets a test
-/// compare a policy with what the code really does.
+/// compare a policy with what the code really does, and count the calls a
+/// request makes.
 #[derive(Debug, Default)]
-pub struct Usage(Mutex<BTreeMap<String, BTreeSet<Needed>>>);
+pub struct Usage {
+    needed: Mutex<BTreeMap<String, BTreeSet<Needed>>>,
+    /// Every call, in order: `(function, the permissions it needed)`.
+    calls: Mutex<Vec<(String, Vec<Needed>)>>,
+}
 
 impl Usage {
     fn record(&self, function: &str, needed: &[Needed]) {
-        let mut usage = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut usage = self.needed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         usage.entry(function.to_owned()).or_default().extend(needed.iter().cloned());
+        let mut calls = self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        calls.push((function.to_owned(), needed.to_vec()));
     }
 
     /// Function name → every permission its calls needed.
     pub fn snapshot(&self) -> BTreeMap<String, BTreeSet<Needed>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.needed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// How many DynamoDB calls have been made so far (a mark for [`Usage::calls_since`]).
+    pub fn mark(&self) -> usize {
+        self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
+
+    /// The calls made since `mark`, in order: `(function, actions)`.
+    pub fn calls_since(&self, mark: usize) -> Vec<(String, Vec<String>)> {
+        let calls = self.calls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        calls
+            .iter()
+            .skip(mark)
+            .map(|(function, needed)| (function.clone(), needed.iter().map(|n| n.action.clone()).collect()))
+            .collect()
     }
 }
 

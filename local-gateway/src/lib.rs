@@ -64,6 +64,9 @@ pub struct Options {
     /// letters, and the consumers their outbox (`.local/` for the run
     /// command); `None`: a fresh folder under the system's temp folder.
     pub state_dir: Option<PathBuf>,
+    /// Template parameters other than their defaults, as `sam deploy
+    /// --parameter-overrides` would give them (e.g. `AuthorizerCacheTtlSeconds`).
+    pub parameters: Vec<(String, String)>,
 }
 
 impl Options {
@@ -78,6 +81,7 @@ impl Options {
             seed: false,
             dynamodb_port: 0,
             state_dir: None,
+            parameters: Vec::new(),
         }
     }
 }
@@ -128,7 +132,7 @@ impl RunningGateway {
 /// Starts DynamoDB (if asked), creates the tables, builds the functions and serves.
 pub async fn start(options: Options) -> Result<RunningGateway, BoxError> {
     let region = "us-east-1";
-    let template = Template::load(&options.stack_name, region)?;
+    let template = Template::load_with(&options.stack_name, region, &options.parameters)?;
 
     let (database, endpoint) = match &options.database {
         Database::Endpoint(endpoint) => (None, endpoint.clone()),
@@ -263,9 +267,14 @@ pub const FUNCTION_SETTINGS: &[&str] = &[
     "ACCESS_TOKEN_TTL_SECONDS",
     "REFRESH_TOKEN_TTL_SECONDS",
     "SESSION_MAX_LIFETIME_SECONDS",
+    "REFRESH_REUSE_GRACE_SECONDS",
     "JWT_LEEWAY_SECONDS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCKOUT_SECONDS",
+    "LOGIN_IP_MAX_FAILURES",
+    "LOGIN_IP_WINDOW_SECONDS",
+    "SIGNUP_IP_MAX",
+    "SIGNUP_IP_WINDOW_SECONDS",
     "CORS_ALLOW_ORIGIN",
 ];
 

@@ -4,7 +4,8 @@
 //! DynamoDB instead of starting DynamoDB Local), `LOCAL_STATE_DIR` (`.local/` in
 //! the workspace), `JWT_SECRET` (otherwise generated once and kept in the state
 //! folder), `DYNAMODB_LOCAL_PORT` (the port of the DynamoDB Local it starts; a
-//! free one by default), `RUST_LOG`, and the function settings of
+//! free one by default), `AUTHORIZER_CACHE_TTL_SECONDS` (the template's
+//! `AuthorizerCacheTtlSeconds`, 60 by default), `RUST_LOG`, and the function settings of
 //! [`local_gateway::FUNCTION_SETTINGS`] (`LOGIN_MAX_FAILURES`,
 //! `ACCESS_TOKEN_TTL_SECONDS`, ...). Flags: `--in-memory` (keep no data), `--no-seed`.
 
@@ -20,8 +21,10 @@ const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
   --no-seed     do not create the demo accounts and catalogue
 
 environment: PORT, HOST, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
+  AUTHORIZER_CACHE_TTL_SECONDS,
   and the function settings JWT_ISSUER, JWT_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
-  SESSION_MAX_LIFETIME_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, CORS_ALLOW_ORIGIN";
+  SESSION_MAX_LIFETIME_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, LOGIN_IP_MAX_FAILURES,
+  LOGIN_IP_WINDOW_SECONDS, SIGNUP_IP_MAX, SIGNUP_IP_WINDOW_SECONDS, CORS_ALLOW_ORIGIN";
 
 #[tokio::main]
 async fn main() {
@@ -80,6 +83,10 @@ async fn run() -> Result<(), BoxError> {
     options.dynamodb_port = dynamodb_port;
     options.state_dir = Some(state_dir.clone());
     options.env_overrides = local_gateway::function_settings(std::env::vars());
+    if let Some(ttl) = var("AUTHORIZER_CACHE_TTL_SECONDS") {
+        let _: u16 = ttl.parse().map_err(|_| format!("AUTHORIZER_CACHE_TTL_SECONDS must be seconds, got {ttl:?}"))?;
+        options.parameters.push(("AuthorizerCacheTtlSeconds".into(), ttl));
+    }
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
     println!(

@@ -22,7 +22,9 @@ fn keys(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>, BoxError> {
         .collect()
 }
 
-/// Creates each table that does not exist yet; returns the names it created.
+/// Creates each table that does not exist yet, and each index the template
+/// has added to a table that does (as a CloudFormation update would, so a
+/// local stack kept on disk follows the template); returns what it created.
 pub async fn ensure_tables(client: &Client, tables: &[TableSpec]) -> Result<Vec<String>, BoxError> {
     let mut existing = Vec::new();
     let mut pages = client.list_tables().into_paginator().send();
@@ -33,6 +35,9 @@ pub async fn ensure_tables(client: &Client, tables: &[TableSpec]) -> Result<Vec<
     for table in tables {
         if existing.contains(&table.name) {
             enable_stream(client, table).await?;
+            for index in add_missing_indexes(client, table).await? {
+                created.push(format!("{}/index/{index}", table.name));
+            }
         } else {
             create_table(client, table).await?;
             created.push(table.name.clone());
@@ -58,6 +63,73 @@ async fn enable_stream(client: &Client, table: &TableSpec) -> Result<(), BoxErro
     Ok(())
 }
 
+fn index_of(index: &crate::template::IndexSpec) -> Result<GlobalSecondaryIndex, BoxError> {
+    Ok(GlobalSecondaryIndex::builder()
+        .index_name(&index.name)
+        .set_key_schema(Some(keys(&index.keys)?))
+        .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build())
+        .build()?)
+}
+
+fn attribute(name: &str, kind: &str) -> Result<AttributeDefinition, BoxError> {
+    Ok(AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::from(kind)).build()?)
+}
+
+/// Adds the template's indexes a table lacks, one `UpdateTable` each (DynamoDB
+/// creates one index at a time).
+async fn add_missing_indexes(client: &Client, table: &TableSpec) -> Result<Vec<String>, BoxError> {
+    let described = client.describe_table().table_name(&table.name).send().await?;
+    let present: Vec<String> = described
+        .table()
+        .map(|t| t.global_secondary_indexes().iter().filter_map(|i| i.index_name().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut added = Vec::new();
+    for index in table.indexes.iter().filter(|i| !present.contains(&i.name)) {
+        let create = aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+            .index_name(&index.name)
+            .set_key_schema(Some(keys(&index.keys)?))
+            .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build())
+            .build()?;
+        let definitions = index
+            .keys
+            .iter()
+            .filter_map(|k| table.attributes.get(&k.attribute).map(|kind| attribute(&k.attribute, kind)))
+            .collect::<Result<Vec<_>, _>>()?;
+        client
+            .update_table()
+            .table_name(&table.name)
+            .set_attribute_definitions(Some(definitions))
+            .global_secondary_index_updates(
+                aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await?;
+        wait_until_active(client, &table.name, &index.name).await?;
+        tracing::info!(table = %table.name, index = %index.name, "added an index from template.yaml");
+        added.push(index.name.clone());
+    }
+    Ok(added)
+}
+
+/// Waits (up to two minutes) until a new index has been filled and can be queried.
+async fn wait_until_active(client: &Client, table: &str, index: &str) -> Result<(), BoxError> {
+    use aws_sdk_dynamodb::types::IndexStatus;
+    let started = std::time::Instant::now();
+    for _ in 0..1200 {
+        let described = client.describe_table().table_name(table).send().await?;
+        let status = described
+            .table()
+            .and_then(|t| t.global_secondary_indexes().iter().find(|i| i.index_name() == Some(index)).cloned())
+            .and_then(|i| i.index_status().cloned());
+        if status == Some(IndexStatus::Active) {
+            tracing::debug!(%table, %index, ms = started.elapsed().as_millis() as u64, "index active");
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(format!("index {index} of {table} did not become active").into())
+}
+
 async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError> {
     let mut request = client
         .create_table()
@@ -65,23 +137,10 @@ async fn create_table(client: &Client, table: &TableSpec) -> Result<(), BoxError
         .billing_mode(BillingMode::PayPerRequest)
         .set_key_schema(Some(keys(&table.keys)?));
     for (name, kind) in &table.attributes {
-        request = request.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::from(kind.as_str()))
-                .build()?,
-        );
+        request = request.attribute_definitions(attribute(name, kind)?);
     }
     for index in &table.indexes {
-        request = request.global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(&index.name)
-                .set_key_schema(Some(keys(&index.keys)?))
-                .projection(
-                    Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build(),
-                )
-                .build()?,
-        );
+        request = request.global_secondary_indexes(index_of(index)?);
     }
     if let Some(view_type) = &table.stream_view_type {
         request = request.stream_specification(stream_spec(view_type)?);

@@ -246,7 +246,22 @@ impl Template {
         Self::parse(TEMPLATE_YAML, stack_name, region)
     }
 
+    /// Like [`Template::load`], with parameter values other than the defaults
+    /// (`sam deploy --parameter-overrides`). An unknown parameter is an error.
+    pub fn load_with(stack_name: &str, region: &str, parameters: &[(String, String)]) -> Result<Self, TemplateError> {
+        Self::parse_with(TEMPLATE_YAML, stack_name, region, parameters)
+    }
+
     pub fn parse(yaml: &str, stack_name: &str, region: &str) -> Result<Self, TemplateError> {
+        Self::parse_with(yaml, stack_name, region, &[])
+    }
+
+    pub fn parse_with(
+        yaml: &str,
+        stack_name: &str,
+        region: &str,
+        overrides: &[(String, String)],
+    ) -> Result<Self, TemplateError> {
         let doc: Value = serde_norway::from_str(yaml)?;
         let resources = get(&doc, "Resources").and_then(Value::as_mapping).ok_or_else(|| invalid("no Resources"))?;
         let mut params = HashMap::new();
@@ -262,6 +277,12 @@ impl Template {
                     params.insert(name.to_owned(), default);
                 }
             }
+        }
+        for (name, value) in overrides {
+            if !params.contains_key(name) {
+                return Err(invalid(format!("no parameter {name} with a default to override")));
+            }
+            params.insert(name.clone(), value.clone());
         }
         let resolver = Resolver { resources, params, stack_name, region };
 
@@ -594,7 +615,15 @@ mod tests {
         let names: Vec<_> = template.tables.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
             names,
-            ["local-auth", "local-users", "local-products", "local-orders", "local-carts", "local-notifications"]
+            [
+                "local-auth",
+                "local-users",
+                "local-products",
+                "local-orders",
+                "local-carts",
+                "local-notifications",
+                "local-audit"
+            ]
         );
         let streams: Vec<_> = template.stream_sources.iter().map(|s| (s.binary.as_str(), s.table.as_str())).collect();
         assert_eq!(streams, [("notifications", "local-users"), ("notifications", "local-orders")]);
@@ -614,13 +643,27 @@ mod tests {
         let not_found = &template.gateway_responses["MISSING_AUTHENTICATION_TOKEN"];
         assert!(not_found.headers.contains(&("Access-Control-Allow-Origin".to_owned(), "*".to_owned())));
         let list_users = template.functions.iter().find(|f| f.binary == "users-list").expect("users-list");
+        let table = |name: &str| format!("arn:aws:dynamodb:us-east-1:000000000000:table/local-{name}");
         assert_eq!(
             list_users.policy,
-            [PolicyStatement {
-                allow: true,
-                actions: vec!["dynamodb:Query".into()],
-                resources: vec!["arn:aws:dynamodb:us-east-1:000000000000:table/local-users/index/by_username".into()],
-            }]
+            [
+                PolicyStatement {
+                    allow: true,
+                    actions: vec!["dynamodb:Query".into()],
+                    resources: vec![format!("{}/index/by_username", table("users"))],
+                },
+                // the caller re-check every route behind the authorizer has
+                PolicyStatement {
+                    allow: true,
+                    actions: vec!["dynamodb:BatchGetItem".into()],
+                    resources: vec![table("users")],
+                },
+                PolicyStatement {
+                    allow: true,
+                    actions: vec!["dynamodb:BatchGetItem".into()],
+                    resources: vec![table("auth")],
+                },
+            ]
         );
         let login = template.functions.iter().find(|f| f.binary == "auth-login").expect("auth-login");
         assert!(login

@@ -11,9 +11,9 @@ use shared::token::{new_refresh_token, refresh_token_hash, TokenService};
 fn tokens(c: &mut Criterion) {
     let env = Env::from_pairs([("JWT_SECRET", "benchmark-secret-benchmark-secret-0123456789")]);
     let service = TokenService::from_env(&env).expect("settings");
-    let token = service.issue_access("user-1", "ann", Role::User, Now::read()).expect("token");
+    let token = service.issue_access("user-1", "ann", Role::User, "session-1", Now::read()).expect("token");
     c.bench_function("access token issue", |b| {
-        b.iter(|| service.issue_access("user-1", "ann", Role::User, Now::read()).expect("token"))
+        b.iter(|| service.issue_access("user-1", "ann", Role::User, "session-1", Now::read()).expect("token"))
     });
     c.bench_function("access token verify", |b| b.iter(|| service.verify_access(&token).expect("valid")));
     c.bench_function("refresh token new + hash", |b| {

@@ -6,12 +6,25 @@
 //! same kind is declared in `functions/routes.toml`, from which the template's
 //! `Authorizer: NONE` is generated, and the generated registry does not compile
 //! if the two disagree.
+//!
+//! Privilege is re-checked where it is used. The authorizer's answer (and so
+//! the role in the request context) may be cached for the authorizer cache
+//! TTL; a caller whose token claims the admin role is therefore checked again
+//! against the store ([`SessionsRepo::check`]: the session is live, the user
+//! exists, and their role *now*) before any handler runs. A demoted, deleted or
+//! logged-out admin is refused at once, on every route, whatever the handler
+//! does. Callers with the user role get nothing from a stale token that the
+//! authorizer's own check does not end within its cache TTL.
+
+use std::future::Future;
 
 use lambda_http::Request;
 
+use crate::clock::Now;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{authorizer_field, path_param};
+use crate::repo::sessions::{SessionState, SessionsRepo};
 
 /// The four kinds of access a route can declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,19 +62,37 @@ impl AccessKind {
     }
 }
 
+/// What resolving a caller may consult: the session check, for callers whose
+/// token claims the admin role. Built once per cold start, for routes that
+/// need a token.
+#[derive(Clone, Default)]
+pub struct Gate {
+    sessions: Option<SessionsRepo>,
+}
+
+impl Gate {
+    /// A gate that re-checks privileged callers against the store.
+    pub fn checking(sessions: SessionsRepo) -> Self {
+        Self { sessions: Some(sessions) }
+    }
+}
+
 /// A caller type a route can ask for. `resolve` refuses the request (401, 403)
 /// when the caller does not qualify.
 pub trait Access: Sized + Send {
     const KIND: AccessKind;
-    fn resolve(req: &Request) -> ApiResult<Self>;
+    fn resolve(req: &Request, gate: &Gate) -> impl Future<Output = ApiResult<Self>> + Send;
 }
 
-/// Who is calling, as the authorizer established it.
+/// Who is calling, as the authorizer established it (and, for an admin, as the
+/// store confirms it now).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: String,
     pub username: String,
     pub role: Role,
+    /// The login session the caller's access token belongs to.
+    pub session_id: String,
 }
 
 impl Caller {
@@ -74,7 +105,32 @@ impl Caller {
         let user_id = text("user_id").ok_or_else(missing)?;
         let username = text("username").ok_or_else(missing)?;
         let role = text("role").and_then(|r| r.parse().ok()).ok_or_else(missing)?;
-        Ok(Self { user_id, username, role })
+        let session_id = text("sid").ok_or_else(missing)?;
+        Ok(Self { user_id, username, role, session_id })
+    }
+
+    /// The caller as the authorizer established it; if the token claims the
+    /// admin role, as the store has it now: the session must be live, and the
+    /// role is the user's current one.
+    async fn current(req: &Request, gate: &Gate) -> ApiResult<Self> {
+        let claimed = Self::from_request(req)?;
+        if claimed.role != Role::Admin {
+            return Ok(claimed);
+        }
+        let sessions =
+            gate.sessions.as_ref().ok_or_else(|| ApiError::internal("no session check for a privileged caller"))?;
+        match sessions.check(&claimed.user_id, &claimed.session_id, Now::read()).await? {
+            SessionState::Active(session) => {
+                if session.user.role != claimed.role {
+                    tracing::info!(user_id = %claimed.user_id, role = %session.user.role, "the token's admin role is gone");
+                }
+                Ok(Self { role: session.user.role, username: session.user.username.clone(), ..claimed })
+            }
+            SessionState::Ended(reason) => {
+                tracing::info!(user_id = %claimed.user_id, ?reason, "a privileged caller's session has ended");
+                Err(ApiError::Unauthorized("the session has ended; log in again".into()))
+            }
+        }
     }
 
     /// For decisions inside a route that depend on the role (an admin may read
@@ -90,7 +146,7 @@ pub struct Public;
 
 impl Access for Public {
     const KIND: AccessKind = AccessKind::Public;
-    fn resolve(_req: &Request) -> ApiResult<Self> {
+    async fn resolve(_req: &Request, _gate: &Gate) -> ApiResult<Self> {
         Ok(Self)
     }
 }
@@ -101,8 +157,8 @@ pub struct User(pub Caller);
 
 impl Access for User {
     const KIND: AccessKind = AccessKind::User;
-    fn resolve(req: &Request) -> ApiResult<Self> {
-        Caller::from_request(req).map(Self)
+    async fn resolve(req: &Request, gate: &Gate) -> ApiResult<Self> {
+        Caller::current(req, gate).await.map(Self)
     }
 }
 
@@ -119,8 +175,8 @@ pub struct Admin(pub Caller);
 
 impl Access for Admin {
     const KIND: AccessKind = AccessKind::Admin;
-    fn resolve(req: &Request) -> ApiResult<Self> {
-        let caller = Caller::from_request(req)?;
+    async fn resolve(req: &Request, gate: &Gate) -> ApiResult<Self> {
+        let caller = Caller::current(req, gate).await?;
         if caller.is_admin() {
             Ok(Self(caller))
         } else {
@@ -154,8 +210,8 @@ impl SelfOrAdmin {
 
 impl Access for SelfOrAdmin {
     const KIND: AccessKind = AccessKind::SelfOrAdmin;
-    fn resolve(req: &Request) -> ApiResult<Self> {
-        let caller = Caller::from_request(req)?;
+    async fn resolve(req: &Request, gate: &Gate) -> ApiResult<Self> {
+        let caller = Caller::current(req, gate).await?;
         let user_id = path_param(req, "id")?.to_owned();
         if caller.is_admin() || caller.user_id == user_id {
             Ok(Self { caller, user_id })
@@ -180,6 +236,7 @@ mod tests {
                 ("user_id".to_owned(), user_id.into()),
                 ("username".to_owned(), "someone".into()),
                 ("role".to_owned(), role.into()),
+                ("sid".to_owned(), "session-1".into()),
             ]);
             req = req.with_request_context(RequestContext::ApiGatewayV1(context));
         }
@@ -199,36 +256,48 @@ mod tests {
         assert!(AccessKind::SelfOrAdmin.needs_token());
     }
 
-    #[test]
-    fn public_admits_anyone() {
-        assert!(Public::resolve(&request(None, None)).is_ok());
+    #[tokio::test]
+    async fn public_admits_anyone() {
+        assert!(Public::resolve(&request(None, None), &Gate::default()).await.is_ok());
     }
 
-    #[test]
-    fn user_needs_the_authorizer_context() {
-        assert_eq!(User::resolve(&request(None, None)).unwrap_err().code(), "UNAUTHORIZED");
-        assert_eq!(User::resolve(&request(Some(("u1", "user")), None)).expect("user").user_id, "u1");
+    #[tokio::test]
+    async fn user_needs_the_authorizer_context() {
+        let gate = Gate::default();
+        assert_eq!(User::resolve(&request(None, None), &gate).await.unwrap_err().code(), "UNAUTHORIZED");
+        let user = User::resolve(&request(Some(("u1", "user")), None), &gate).await.expect("user");
+        assert_eq!((user.user_id.as_str(), user.session_id.as_str()), ("u1", "session-1"));
         let bad_role = request(Some(("u1", "root")), None);
-        assert_eq!(User::resolve(&bad_role).unwrap_err().code(), "UNAUTHORIZED");
+        assert_eq!(User::resolve(&bad_role, &gate).await.unwrap_err().code(), "UNAUTHORIZED");
     }
 
-    #[test]
-    fn admin_refuses_users_with_403() {
-        assert_eq!(Admin::resolve(&request(Some(("u1", "user")), None)).unwrap_err().code(), "FORBIDDEN");
-        assert_eq!(Admin::resolve(&request(None, None)).unwrap_err().code(), "UNAUTHORIZED");
-        assert!(Admin::resolve(&request(Some(("a1", "admin")), None)).is_ok());
+    #[tokio::test]
+    async fn admin_refuses_users_with_403() {
+        let gate = Gate::default();
+        assert_eq!(Admin::resolve(&request(Some(("u1", "user")), None), &gate).await.unwrap_err().code(), "FORBIDDEN");
+        assert_eq!(Admin::resolve(&request(None, None), &gate).await.unwrap_err().code(), "UNAUTHORIZED");
     }
 
-    #[test]
-    fn self_or_admin_admits_the_named_user_and_admins_only() {
-        let own = SelfOrAdmin::resolve(&request(Some(("u1", "user")), Some("u1"))).expect("self");
+    /// An admin claim is never taken on the token's word: without the store to
+    /// check it against, it is refused (the API tests cover the check itself).
+    #[tokio::test]
+    async fn an_admin_claim_is_never_admitted_unchecked() {
+        let gate = Gate::default();
+        for req in [request(Some(("a1", "admin")), None), request(Some(("a1", "admin")), Some("u2"))] {
+            assert_eq!(Admin::resolve(&req, &gate).await.unwrap_err().code(), "INTERNAL");
+            assert_eq!(User::resolve(&req, &gate).await.unwrap_err().code(), "INTERNAL");
+            assert_eq!(SelfOrAdmin::resolve(&req, &gate).await.unwrap_err().code(), "INTERNAL");
+        }
+    }
+
+    #[tokio::test]
+    async fn self_or_admin_admits_the_named_user_only_without_privilege() {
+        let gate = Gate::default();
+        let own = SelfOrAdmin::resolve(&request(Some(("u1", "user")), Some("u1")), &gate).await.expect("self");
         assert!(own.is_self());
-        let other = SelfOrAdmin::resolve(&request(Some(("u1", "user")), Some("u2"))).unwrap_err();
+        let other = SelfOrAdmin::resolve(&request(Some(("u1", "user")), Some("u2")), &gate).await.unwrap_err();
         assert_eq!(other.code(), "FORBIDDEN");
-        let admin = SelfOrAdmin::resolve(&request(Some(("a1", "admin")), Some("u2"))).expect("admin");
-        assert!(!admin.is_self());
-        assert_eq!(admin.user_id, "u2");
-        let no_id = SelfOrAdmin::resolve(&request(Some(("a1", "admin")), None)).unwrap_err();
+        let no_id = SelfOrAdmin::resolve(&request(Some(("u1", "user")), None), &gate).await.unwrap_err();
         assert_eq!(no_id.code(), "NOT_FOUND");
     }
 }

@@ -21,6 +21,17 @@ impl Now {
         Self(OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH))
     }
 
+    pub fn at_unix_millis(millis: i64) -> Self {
+        let nanos = i128::from(millis) * 1_000_000;
+        Self(OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH))
+    }
+
+    /// An RFC 3339 time in any offset (`2026-01-02T03:04:05+01:00`), or `None`.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let parsed = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+        Some(Self(parsed.to_offset(time::UtcOffset::UTC)))
+    }
+
     pub fn unix(self) -> i64 {
         self.0.unix_timestamp()
     }
@@ -44,5 +55,9 @@ mod tests {
         assert_eq!(Now::at_unix(0).rfc3339(), "1970-01-01T00:00:00.000Z");
         assert_eq!(Now::at_unix(1_700_000_000).rfc3339(), "2023-11-14T22:13:20.000Z");
         assert_eq!(Now::read().rfc3339().len(), 24);
+        assert_eq!(Now::at_unix_millis(1_700_000_000_123).rfc3339(), "2023-11-14T22:13:20.123Z");
+        let parsed = Now::parse_rfc3339("2023-11-14T23:13:20.5+01:00").expect("parses");
+        assert_eq!(parsed.rfc3339(), "2023-11-14T22:13:20.500Z");
+        assert_eq!(Now::parse_rfc3339("yesterday"), None);
     }
 }

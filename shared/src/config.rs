@@ -86,6 +86,7 @@ pub struct Tables {
     pub orders: String,
     pub carts: String,
     pub notifications: String,
+    pub audit: String,
 }
 
 impl Tables {
@@ -95,6 +96,7 @@ impl Tables {
     pub const ORDERS_VAR: &'static str = "ORDERS_TABLE";
     pub const CARTS_VAR: &'static str = "CARTS_TABLE";
     pub const NOTIFICATIONS_VAR: &'static str = "NOTIFICATIONS_TABLE";
+    pub const AUDIT_VAR: &'static str = "AUDIT_TABLE";
 
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
@@ -104,11 +106,12 @@ impl Tables {
             orders: env.required(Self::ORDERS_VAR)?.to_owned(),
             carts: env.required(Self::CARTS_VAR)?.to_owned(),
             notifications: env.required(Self::NOTIFICATIONS_VAR)?.to_owned(),
+            audit: env.required(Self::AUDIT_VAR)?.to_owned(),
         })
     }
 
     /// `(domain, table name)` pairs, in a stable order.
-    pub fn all(&self) -> [(&'static str, &str); 6] {
+    pub fn all(&self) -> [(&'static str, &str); 7] {
         [
             ("auth", &self.auth),
             ("users", &self.users),
@@ -116,6 +119,7 @@ impl Tables {
             ("orders", &self.orders),
             ("carts", &self.carts),
             ("notifications", &self.notifications),
+            ("audit", &self.audit),
         ]
     }
 }

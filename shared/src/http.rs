@@ -13,6 +13,18 @@ use serde_json::{json, Value};
 use crate::error::{json_response, ApiError, ApiResult, FieldError};
 use crate::repo::page::PageRequest;
 
+/// Headers every answer of the API carries, the gateway's own included
+/// (template.yaml's `GatewayResponses` set the same): nothing is stored by a
+/// browser or a shared cache — the answers are tokens (RFC 6749 §5.1),
+/// personal data, or stock that changes by the second — and no body is
+/// sniffed as anything but the JSON it says it is.
+pub const SECURITY_HEADERS: [(http::HeaderName, &str); 2] =
+    [(header::CACHE_CONTROL, "no-store"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")];
+
+/// The response headers a browser client may read besides the CORS-safelisted
+/// ones (`Access-Control-Expose-Headers`).
+pub const EXPOSED_HEADERS: &str = "Retry-After, Idempotent-Replayed, WWW-Authenticate";
+
 /// Largest request body a handler accepts. API Gateway itself allows 10 MB; no
 /// route of this API needs more than a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -144,9 +156,41 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref().and_then(|params| params.first(name))
 }
 
-/// A header as text, if present and valid UTF-8.
+/// A header as text, if present and valid UTF-8 (API Gateway passes header
+/// values on as UTF-8; `HeaderValue::to_str` would refuse anything but ASCII).
 pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+    req.headers().get(name).and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+}
+
+/// Where a request came from, as API Gateway saw it: the connection's source
+/// IP (`requestContext.identity.sourceIp`, never a client-supplied
+/// `X-Forwarded-For`) and the `User-Agent` (at most 256 characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl ClientInfo {
+    /// Longest user agent kept.
+    pub const MAX_USER_AGENT: usize = 256;
+
+    pub fn of(req: &Request) -> Self {
+        let source_ip = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+            _ => None,
+        }
+        .filter(|ip| !ip.is_empty());
+        let user_agent = header_str(req, "user-agent")
+            .map(|ua| ua.chars().filter(|c| !c.is_control()).take(Self::MAX_USER_AGENT).collect::<String>())
+            .filter(|ua| !ua.is_empty());
+        Self { source_ip, user_agent }
+    }
+
+    /// The source IP, or `unknown` (only outside API Gateway, e.g. unit tests).
+    pub fn ip(&self) -> &str {
+        self.source_ip.as_deref().unwrap_or("unknown")
+    }
 }
 
 /// The `?limit=` and `?cursor=` of a paginated list, as the repositories take them.

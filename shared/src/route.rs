@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::Client;
 use lambda_http::{Body, Request};
 use tokio::sync::OnceCell;
 
-use crate::access::{Access, AccessKind};
+use crate::access::{Access, AccessKind, Gate};
 use crate::config::{ConfigError, Env, Tables};
 use crate::error::ApiResult;
 use crate::http::{into_http_response, Reply};
@@ -76,6 +76,18 @@ impl InitContext {
         Ok(crate::repo::auth::AuthRepo::new(self.dynamodb().await?, table))
     }
 
+    /// Session checks: the auth table's sessions and the users table's users.
+    pub async fn sessions_repo(&self) -> Result<crate::repo::sessions::SessionsRepo, ConfigError> {
+        let auth = self.env().required(Tables::AUTH_VAR)?.to_owned();
+        let users = self.env().required(Tables::USERS_VAR)?.to_owned();
+        Ok(crate::repo::sessions::SessionsRepo::new(self.dynamodb().await?, auth, users))
+    }
+
+    pub async fn audit_repo(&self) -> Result<crate::repo::audit::AuditRepo, ConfigError> {
+        let table = self.env().required(Tables::AUDIT_VAR)?.to_owned();
+        Ok(crate::repo::audit::AuditRepo::new(self.dynamodb().await?, table))
+    }
+
     pub async fn products_repo(&self) -> Result<crate::repo::products::ProductsRepo, ConfigError> {
         let table = self.env().required(Tables::PRODUCTS_VAR)?.to_owned();
         Ok(crate::repo::products::ProductsRepo::new(self.dynamodb().await?, table))
@@ -130,6 +142,7 @@ pub fn declared_access<R: Route<Caller = C>, C: Access>() -> AccessKind {
 pub struct Served<R> {
     decl: &'static RouteDecl,
     route: R,
+    gate: Gate,
     cors_origin: Option<http::HeaderValue>,
 }
 
@@ -142,7 +155,10 @@ impl<R: Route> Served<R> {
                 reason: "not a valid header value".into(),
             })?),
         };
-        Ok(Self { decl, route: R::init(ctx).await?, cors_origin })
+        // Routes behind the authorizer re-check privileged callers (crate::access).
+        let gate =
+            if R::Caller::KIND.needs_token() { Gate::checking(ctx.sessions_repo().await?) } else { Gate::default() };
+        Ok(Self { decl, route: R::init(ctx).await?, gate, cors_origin })
     }
 
     pub fn decl(&self) -> &'static RouteDecl {
@@ -152,15 +168,22 @@ impl<R: Route> Served<R> {
     /// Admits the caller and runs the handler; returns the HTTP response and
     /// the error code, if any.
     pub async fn respond(&self, req: Request) -> (http::Response<Body>, Option<&'static str>) {
-        let result = match R::Caller::resolve(&req) {
+        let result = match R::Caller::resolve(&req, &self.gate).await {
             Ok(caller) => self.route.handle(caller, req).await,
             Err(refused) => Err(refused),
         };
         let error_code = result.as_ref().err().map(crate::error::ApiError::code);
         let mut response = into_http_response(result);
+        let headers = response.headers_mut();
+        for (name, value) in crate::http::SECURITY_HEADERS {
+            headers.insert(name, http::HeaderValue::from_static(value));
+        }
         if let Some(origin) = &self.cors_origin {
-            let headers = response.headers_mut();
             headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(
+                http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                http::HeaderValue::from_static(crate::http::EXPOSED_HEADERS),
+            );
             if origin != "*" {
                 headers.insert(http::header::VARY, http::HeaderValue::from_static("Origin"));
             }

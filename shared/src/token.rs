@@ -26,6 +26,9 @@ pub struct TokenSettings {
     pub refresh_ttl_secs: u64,
     /// A login session's absolute lifetime, however often it is refreshed.
     pub session_max_secs: u64,
+    /// How long after its rotation a refresh token presented again is the loser
+    /// of an honest race, answered with the same successor (0: never).
+    pub refresh_grace_secs: u64,
     pub leeway_secs: u64,
 }
 
@@ -45,6 +48,7 @@ impl TokenSettings {
             access_ttl_secs: env.int_in("ACCESS_TOKEN_TTL_SECONDS", 900, 1..=86_400)?,
             refresh_ttl_secs: refresh_ttl_secs(env)? as u64,
             session_max_secs: env.int_in("SESSION_MAX_LIFETIME_SECONDS", 2_592_000, 1..=31_536_000)?,
+            refresh_grace_secs: env.int_in("REFRESH_REUSE_GRACE_SECONDS", 10, 0..=60)?,
             leeway_secs: env.int_in("JWT_LEEWAY_SECONDS", 30, 0..=300)?,
         })
     }
@@ -62,6 +66,9 @@ pub struct AccessClaims {
     pub sub: String,
     pub username: String,
     pub role: Role,
+    /// The login session (token family) the token belongs to: the authorizer
+    /// checks that it is still valid, so ending it ends the token.
+    pub sid: String,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -82,6 +89,10 @@ pub enum TokenError {
     #[error("token is not an access token")]
     WrongType,
 }
+
+/// Header parameters this verifier understands when a token lists them in
+/// `crit` (RFC 7515 §4.1.11): none.
+const UNDERSTOOD_CRITICAL_PARAMETERS: [&str; 0] = [];
 
 /// Issues and verifies access tokens.
 #[derive(Clone)]
@@ -119,12 +130,20 @@ impl TokenService {
         &self.settings
     }
 
-    /// A signed access token for a user, valid from `now` for the access TTL.
-    pub fn issue_access(&self, user_id: &str, username: &str, role: Role, now: Now) -> Result<String, TokenError> {
+    /// A signed access token for a user's session, valid from `now` for the access TTL.
+    pub fn issue_access(
+        &self,
+        user_id: &str,
+        username: &str,
+        role: Role,
+        session_id: &str,
+        now: Now,
+    ) -> Result<String, TokenError> {
         let claims = AccessClaims {
             sub: user_id.to_owned(),
             username: username.to_owned(),
             role,
+            sid: session_id.to_owned(),
             iat: now.unix(),
             nbf: now.unix(),
             exp: now.unix() + self.settings.access_ttl_secs as i64,
@@ -141,19 +160,35 @@ impl TokenService {
         encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| TokenError::Invalid(e.to_string()))
     }
 
-    /// Verifies signature, algorithm, `exp`, `nbf`, `iss`, `aud`, `sub` and `type`.
+    /// Verifies signature, algorithm, `exp`, `nbf`, `iss`, `aud`, `sub`,
+    /// `sid` and `type`; refuses an `iat` in the future beyond the leeway, a
+    /// lifetime (`exp - iat`) longer than the configured access TTL, and any
+    /// `crit` header parameter it does not understand (all of them).
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
         use jsonwebtoken::errors::ErrorKind;
         let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e.kind() {
             ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid(e.to_string()),
         })?;
+        if let Some(critical) = &data.header.crit {
+            if critical.is_empty() || critical.iter().any(|p| !UNDERSTOOD_CRITICAL_PARAMETERS.contains(&p.as_str())) {
+                return Err(TokenError::Invalid(format!("unsupported critical header parameters {critical:?}")));
+            }
+        }
         let claims = data.claims;
         if claims.token_type != ACCESS_TYPE {
             return Err(TokenError::WrongType);
         }
-        if claims.sub.is_empty() {
-            return Err(TokenError::Invalid("empty subject".into()));
+        if claims.sub.is_empty() || claims.sid.is_empty() {
+            return Err(TokenError::Invalid("empty subject or session".into()));
+        }
+        let now = Now::read().unix();
+        let leeway = self.settings.leeway_secs as i64;
+        if claims.iat > now + leeway {
+            return Err(TokenError::Invalid("issued in the future".into()));
+        }
+        if claims.exp - claims.iat > self.settings.access_ttl_secs as i64 {
+            return Err(TokenError::Invalid("lifetime longer than the configured access-token TTL".into()));
         }
         Ok(claims)
     }
@@ -177,6 +212,34 @@ pub fn refresh_token_hash(token: &str) -> Option<String> {
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The pad that seals a refresh token's successor: SHA-256 of the token
+/// itself (256 random bits), under a label of its own. Each token is rotated
+/// once, so each pad seals exactly one value: a one-time pad.
+fn successor_pad(token: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"serverless-shop refresh successor\0");
+    hasher.update(token.as_bytes());
+    hasher.finalize().into()
+}
+
+/// `successor` sealed with `token`: only someone holding `token` (never
+/// stored, only its hash) can open it. Lets the loser of a refresh race be
+/// handed the winner's successor without storing a usable token.
+pub fn seal_successor(token: &str, successor: &Secret) -> Option<String> {
+    let plain = URL_SAFE_NO_PAD.decode(successor.expose().as_bytes()).ok().filter(|b| b.len() == 32)?;
+    let pad = successor_pad(token);
+    let sealed: Vec<u8> = plain.iter().zip(pad).map(|(p, k)| p ^ k).collect();
+    Some(URL_SAFE_NO_PAD.encode(sealed))
+}
+
+/// Opens what [`seal_successor`] sealed with `token`.
+pub fn open_successor(token: &str, sealed: &str) -> Option<Secret> {
+    let bytes = URL_SAFE_NO_PAD.decode(sealed.as_bytes()).ok().filter(|b| b.len() == 32)?;
+    let pad = successor_pad(token);
+    let plain: Vec<u8> = bytes.iter().zip(pad).map(|(c, k)| c ^ k).collect();
+    Some(Secret::new(URL_SAFE_NO_PAD.encode(plain)))
+}
+
 /// Reads `Authorization: Bearer <token>` (scheme case-insensitive).
 pub fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
@@ -196,7 +259,7 @@ mod tests {
     }
 
     fn claims_json(now: i64) -> serde_json::Value {
-        json!({"sub": "u1", "username": "ann", "role": "user", "iat": now, "nbf": now, "exp": now + 900,
+        json!({"sub": "u1", "username": "ann", "role": "user", "sid": "s1", "iat": now, "nbf": now, "exp": now + 900,
                "iss": "serverless-shop", "aud": "serverless-shop-api", "jti": "j", "type": "access"})
     }
 
@@ -207,9 +270,10 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_all_claims() {
         let svc = service();
-        let token = svc.issue_access("u1", "ann", Role::Admin, Now::read()).expect("issue");
+        let token = svc.issue_access("u1", "ann", Role::Admin, "s1", Now::read()).expect("issue");
         let claims = svc.verify_access(&token).expect("valid");
         assert_eq!((claims.sub.as_str(), claims.username.as_str(), claims.role), ("u1", "ann", Role::Admin));
+        assert_eq!(claims.sid, "s1");
         assert_eq!(claims.token_type, "access");
         assert_eq!(claims.exp - claims.iat, 900);
         assert!(!claims.jti.is_empty());
@@ -226,7 +290,7 @@ mod tests {
     #[test]
     fn tampered_payload_is_refused() {
         let svc = service();
-        let token = svc.issue_access("u1", "ann", Role::User, Now::read()).expect("issue");
+        let token = svc.issue_access("u1", "ann", Role::User, "s1", Now::read()).expect("issue");
         let parts: Vec<&str> = token.split('.').collect();
         let mut payload: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).expect("b64")).expect("json");
@@ -259,7 +323,7 @@ mod tests {
     #[test]
     fn expired_beyond_leeway_is_refused_and_within_leeway_accepted() {
         let now = Now::read().unix();
-        let mut claims = claims_json(now - 2000);
+        let mut claims = claims_json(now - 800);
         claims["exp"] = json!(now - 31);
         assert_eq!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)), Err(TokenError::Expired));
         claims["exp"] = json!(now - 5);
@@ -278,7 +342,7 @@ mod tests {
 
     #[test]
     fn missing_exp_or_sub_is_refused() {
-        for field in ["exp", "sub", "iss", "aud", "nbf"] {
+        for field in ["exp", "sub", "iss", "aud", "nbf", "iat", "sid"] {
             let mut claims = claims_json(Now::read().unix());
             claims.as_object_mut().expect("object").remove(field);
             let token = sign_with(SECRET, Algorithm::HS256, &claims);
@@ -330,6 +394,54 @@ mod tests {
         assert_eq!(Some(hash), refresh_token_hash(a.expose()));
         assert_eq!(refresh_token_hash("junk"), None);
         assert_eq!(refresh_token_hash(&"A".repeat(43)).map(|h| h.len()), Some(64));
+    }
+
+    #[test]
+    fn an_iat_in_the_future_beyond_the_leeway_is_refused() {
+        let now = Now::read().unix();
+        let mut claims = claims_json(now);
+        claims["iat"] = json!(now + 365 * 86_400);
+        claims["exp"] = json!(now + 365 * 86_400 + 900);
+        assert!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)).is_err());
+        claims["iat"] = json!(now + 10);
+        claims["exp"] = json!(now + 10 + 900);
+        assert!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)).is_ok(), "within leeway");
+    }
+
+    #[test]
+    fn a_lifetime_beyond_the_configured_ttl_is_refused() {
+        let now = Now::read().unix();
+        let mut claims = claims_json(now);
+        claims["exp"] = json!(now + 100 * 365 * 86_400);
+        assert!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)).is_err());
+        claims["exp"] = json!(now + 901);
+        assert!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)).is_err());
+        claims["exp"] = json!(now + 900);
+        assert!(service().verify_access(&sign_with(SECRET, Algorithm::HS256, &claims)).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_critical_header_parameter_is_refused() {
+        let claims = claims_json(Now::read().unix());
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp-ext".into()]);
+        let token = encode(&header, &claims, &EncodingKey::from_secret(SECRET.as_bytes())).expect("sign");
+        assert!(service().verify_access(&token).is_err());
+        header.crit = Some(Vec::new());
+        let token = encode(&header, &claims, &EncodingKey::from_secret(SECRET.as_bytes())).expect("sign");
+        assert!(service().verify_access(&token).is_err(), "an empty crit is malformed");
+    }
+
+    #[test]
+    fn a_sealed_successor_opens_only_with_its_token() {
+        let old = new_refresh_token().expect("random");
+        let successor = new_refresh_token().expect("random");
+        let sealed = seal_successor(old.expose(), &successor).expect("seals");
+        assert_ne!(sealed, successor.expose());
+        assert_eq!(open_successor(old.expose(), &sealed), Some(successor.clone()));
+        let other = new_refresh_token().expect("random");
+        assert_ne!(open_successor(other.expose(), &sealed), Some(successor));
+        assert_eq!(open_successor(old.expose(), "junk"), None);
     }
 
     #[test]

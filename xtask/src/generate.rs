@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{constant, pascal, Consumer, Function, Manifest, Route, ACCESS_KINDS};
+use crate::manifest::{constant, pascal, Consumer, Function, Grant, Manifest, Route, ACCESS_KINDS};
 
 pub const BIN_DIR: &str = "functions/src/bin";
 pub const REGISTRY: &str = "functions/src/routes.rs";
@@ -206,7 +206,10 @@ fn function_block_with(function: &Function, route: Option<&Route>, dlq_skip: &st
             let _ = writeln!(out, "          {key}: {}", scalar(value));
         }
     }
-    let grants = function.grants()?;
+    let mut grants = function.grants()?;
+    if route.is_some_and(|route| route.access != "public") {
+        grants.extend(caller_check_grants());
+    }
     if !grants.is_empty() {
         out.push_str("      Policies:\n        - Statement:\n");
         // One statement per resource (a table, or an index of it), actions in the order written.
@@ -214,6 +217,7 @@ fn function_block_with(function: &Function, route: Option<&Route>, dlq_skip: &st
         for grant in grants {
             let action = format!("dynamodb:{}", grant.action);
             match resources.iter_mut().find(|(t, i, _)| *t == grant.table && *i == grant.index) {
+                Some((_, _, actions)) if actions.contains(&action) => {}
                 Some((_, _, actions)) => actions.push(action),
                 None => resources.push((grant.table, grant.index, vec![action])),
             }
@@ -279,6 +283,13 @@ fn consumer_block(consumer: &Consumer) -> Result<String, String> {
         name = consumer.name
     );
     Ok(out)
+}
+
+/// What every route behind the authorizer may read besides its own tables:
+/// the caller re-check of `shared::access` (`SessionsRepo::check`, one
+/// `BatchGetItem` of the session, the revocation marker and the user).
+fn caller_check_grants() -> [Grant; 2] {
+    ["users", "auth"].map(|table| Grant { table: table.to_owned(), action: "BatchGetItem".to_owned(), index: None })
 }
 
 fn template_functions(manifest: &Manifest) -> Result<String, String> {

@@ -10,11 +10,13 @@ pub mod verify;
 use serde::{Deserialize, Serialize};
 use shared::clock::Now;
 use shared::domain::Role;
-use shared::repo::auth::{AuthRepo, Lockout};
+use shared::http::ClientInfo;
+use shared::repo::attempts::Lockout;
+use shared::repo::auth::{AuthRepo, SessionOrigin};
 use shared::repo::users::UserRecord;
 use shared::secret::Secret;
 use shared::token::{new_refresh_token, refresh_token_hash, TokenService};
-use shared::{ApiError, ApiResult};
+use shared::ApiError;
 
 /// `{refresh_token}`, the body of refresh and logout.
 #[derive(Debug, Deserialize)]
@@ -47,9 +49,16 @@ pub fn fresh_refresh_token() -> Result<(Secret, String), ApiError> {
     Ok((token, hash))
 }
 
-/// Signs an access token for `user` and packs the pair.
-pub fn token_pair(tokens: &TokenService, user: &UserRecord, refresh: Secret, now: Now) -> Result<TokenPair, ApiError> {
-    let access = tokens.issue_access(&user.id, &user.username, user.role, now).map_err(ApiError::internal)?;
+/// Signs an access token for `user`'s session `session_id` and packs the pair.
+pub fn token_pair(
+    tokens: &TokenService,
+    user: &UserRecord,
+    session_id: &str,
+    refresh: Secret,
+    now: Now,
+) -> Result<TokenPair, ApiError> {
+    let access =
+        tokens.issue_access(&user.id, &user.username, user.role, session_id, now).map_err(ApiError::internal)?;
     let settings = tokens.settings();
     Ok(TokenPair {
         access_token: access,
@@ -61,23 +70,23 @@ pub fn token_pair(tokens: &TokenService, user: &UserRecord, refresh: Secret, now
     })
 }
 
-/// Starts a session for `user` and returns its first token pair.
-pub async fn start_session(tokens: &TokenService, auth: &AuthRepo, user: &UserRecord) -> Result<TokenPair, ApiError> {
+/// Starts a session for `user`, from the client that logged in, and returns
+/// its first token pair and the session's id.
+pub async fn start_session(
+    tokens: &TokenService,
+    auth: &AuthRepo,
+    user: &UserRecord,
+    client: &ClientInfo,
+) -> Result<(TokenPair, String), ApiError> {
     let now = Now::read();
     let (refresh, hash) = fresh_refresh_token()?;
     let expires_at = now.unix() + tokens.settings().refresh_ttl_secs as i64;
-    auth.start_session(&user.id, &hash, expires_at, now).await?;
-    token_pair(tokens, user, refresh, now)
+    let origin = SessionOrigin { source_ip: client.source_ip.as_deref(), user_agent: client.user_agent.as_deref() };
+    let session_id = auth.start_session(&user.id, &hash, expires_at, origin, now).await?;
+    Ok((token_pair(tokens, user, &session_id, refresh, now)?, session_id))
 }
 
-/// 429 `RATE_LIMITED` with `Retry-After` if `username` is locked out now, after
-/// too many failed password attempts (login and the current-password check).
-pub async fn ensure_not_locked(auth: &AuthRepo, username: &str, now: Now) -> ApiResult<()> {
-    match auth.lockout(username, now).await? {
-        Some(Lockout { retry_after_secs }) => Err(ApiError::RateLimited {
-            message: "too many failed password attempts for this username; try again later".into(),
-            retry_after_secs,
-        }),
-        None => Ok(()),
-    }
+/// 429 `RATE_LIMITED` with `Retry-After` for a spent attempt budget.
+pub fn rate_limited(what: &str, lockout: Lockout) -> ApiError {
+    ApiError::RateLimited { message: format!("{what}; try again later"), retry_after_secs: lockout.retry_after_secs }
 }

@@ -18,6 +18,9 @@ use shared::ApiError;
 
 use crate::users::Problems;
 
+/// The fields a product body may carry.
+pub const PRODUCT_FIELDS: [&str; 5] = ["name", "description", "price", "stock", "category"];
+
 /// The fields of a product body that are present, each parsed.
 fn parse_present(body: &Map<String, Value>, problems: &mut Problems) -> ProductPatch {
     let field = |name: &str| body.get(name);

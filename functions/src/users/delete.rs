@@ -7,37 +7,33 @@ use serde_json::json;
 use shared::access::Admin;
 use shared::clock::Now;
 use shared::config::ConfigError;
-use shared::http::{path_param, Reply};
-use shared::repo::auth::AuthRepo;
-use shared::repo::users::UsersRepo;
-use shared::token::refresh_ttl_secs;
+use shared::domain::AuditType;
+use shared::http::{path_param, ClientInfo, Reply};
+use shared::repo::audit::AuditEvent;
 use shared::{ApiResult, InitContext, Route};
 
-use super::{change_refused, existing_user};
+use super::{change_refused, existing_user, AccountControl};
+use crate::audit;
 
-pub struct DeleteUser {
-    users: UsersRepo,
-    auth: AuthRepo,
-    refresh_ttl_secs: i64,
-}
+pub struct DeleteUser(AccountControl);
 
 impl Route for DeleteUser {
     type Caller = Admin;
 
     async fn init(ctx: &InitContext) -> Result<Self, ConfigError> {
-        Ok(Self {
-            users: ctx.users_repo().await?,
-            auth: ctx.auth_repo().await?,
-            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
-        })
+        AccountControl::init(ctx).await.map(Self)
     }
 
     async fn handle(&self, caller: Admin, req: Request) -> ApiResult<Reply> {
         let id = path_param(&req, "id")?;
-        let user = existing_user(&self.users, id).await?;
+        let user = existing_user(&self.0.users, id).await?;
         let now = Now::read();
-        let revoke = self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?;
-        self.users.delete(&user, vec![revoke]).await.map_err(change_refused)?;
+        let revoke = self.0.revoker.item(&user.id, now)?;
+        let deleted = AuditEvent::new(AuditType::UserDeleted, now)
+            .subject(Some(&user.id), Some(&user.username))
+            .detail("role", user.role.as_str());
+        let record = self.0.audit.append_item(&audit::by(deleted, &caller, &ClientInfo::of(&req)))?;
+        self.0.users.delete(&user, vec![revoke, record]).await.map_err(change_refused)?;
         tracing::info!(user_id = %user.id, by = %caller.user_id, "user deleted");
         Ok(Reply::ok(json!({ "id": user.id, "deleted": true })).message("the user and their sessions are gone"))
     }

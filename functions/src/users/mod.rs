@@ -101,9 +101,11 @@ impl NewUserBody {
 
 pub mod create;
 pub mod delete;
+pub mod end_sessions;
 pub mod get;
 pub mod list;
 pub mod profile;
+pub mod sessions;
 pub mod update;
 
 /// `Some(None)` for an explicit `null`, `None` for an absent field.
@@ -152,6 +154,53 @@ pub fn change_refused(err: ChangeUserError) -> ApiError {
             ApiError::Conflict("the user was changed or deleted concurrently; reload and retry".into())
         }
         ChangeUserError::Store(err) => err.into(),
+    }
+}
+
+/// Revokes every session of a user (deletion, a password change, an admin
+/// ending them all): the revocation marker, kept as long as any token it
+/// concerns could live (`REFRESH_TOKEN_TTL_SECONDS`).
+#[derive(Clone)]
+pub struct SessionRevoker {
+    auth: shared::repo::auth::AuthRepo,
+    keep_secs: i64,
+}
+
+impl SessionRevoker {
+    pub async fn init(ctx: &shared::InitContext) -> Result<Self, shared::config::ConfigError> {
+        Ok(Self { auth: ctx.auth_repo().await?, keep_secs: shared::token::refresh_ttl_secs(ctx.env())? })
+    }
+
+    /// The revocation as an item of the transaction that makes the change.
+    pub fn item(
+        &self,
+        user_id: &str,
+        now: shared::clock::Now,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, ApiError> {
+        Ok(self.auth.revoke_user_item(user_id, now, now.unix() + self.keep_secs)?)
+    }
+
+    /// The revocation on its own.
+    pub async fn revoke(&self, user_id: &str, now: shared::clock::Now) -> Result<(), ApiError> {
+        Ok(self.auth.revoke_user_sessions(user_id, now, now.unix() + self.keep_secs).await?)
+    }
+}
+
+/// What the admin routes that end an account's access hold: the users, the
+/// revocation of their sessions, and the audit trail that records it.
+pub struct AccountControl {
+    pub users: shared::repo::users::UsersRepo,
+    pub revoker: SessionRevoker,
+    pub audit: shared::repo::audit::AuditRepo,
+}
+
+impl AccountControl {
+    pub async fn init(ctx: &shared::InitContext) -> Result<Self, shared::config::ConfigError> {
+        Ok(Self {
+            users: ctx.users_repo().await?,
+            revoker: SessionRevoker::init(ctx).await?,
+            audit: ctx.audit_repo().await?,
+        })
     }
 }
 

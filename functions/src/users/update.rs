@@ -7,21 +7,25 @@ use serde_json::Value;
 use shared::access::SelfOrAdmin;
 use shared::clock::Now;
 use shared::config::ConfigError;
+use shared::domain::AuditType;
 use shared::domain::{Email, FullName};
-use shared::http::{json_body, Reply};
+use shared::http::{json_body, ClientInfo, Reply};
 use shared::password;
-use shared::repo::auth::{AuthRepo, LoginThrottle};
+use shared::repo::attempts::{AttemptScope, Limit};
+use shared::repo::audit::{AuditEvent, AuditRepo};
+use shared::repo::auth::AuthRepo;
 use shared::repo::users::{UserUpdate, UserView, UsersRepo};
-use shared::token::refresh_ttl_secs;
 use shared::{ApiError, ApiResult, InitContext, Route};
 
-use super::{change_refused, existing_user, parse_role, Problems, UpdateUserBody};
+use super::{change_refused, existing_user, parse_role, Problems, SessionRevoker, UpdateUserBody};
+use crate::audit;
 
 pub struct UpdateUser {
     users: UsersRepo,
     auth: AuthRepo,
-    refresh_ttl_secs: i64,
-    throttle: LoginThrottle,
+    revoker: SessionRevoker,
+    audit: AuditRepo,
+    per_username: Limit,
 }
 
 impl Route for UpdateUser {
@@ -31,8 +35,9 @@ impl Route for UpdateUser {
         Ok(Self {
             users: ctx.users_repo().await?,
             auth: ctx.auth_repo().await?,
-            refresh_ttl_secs: refresh_ttl_secs(ctx.env())?,
-            throttle: LoginThrottle::from_env(ctx.env())?,
+            revoker: SessionRevoker::init(ctx).await?,
+            audit: ctx.audit_repo().await?,
+            per_username: Limit::password_from_env(ctx.env())?,
         })
     }
 
@@ -68,13 +73,23 @@ impl Route for UpdateUser {
         problems.into_result()?;
 
         let now = Now::read();
+        let client = ClientInfo::of(&req);
+        let event = |kind| {
+            let event = AuditEvent::new(kind, now).subject(Some(&user.id), Some(&user.username));
+            audit::by(event, &access.caller, &client)
+        };
         let mut also = Vec::new();
         if let Some(new) = new_password {
             if access.is_self() {
                 self.check_current_password(&user.username, &user.password_hash, body.current_password, now).await?;
             }
             update.password_hash = Some(password::hash(new).await?);
-            also.push(self.auth.revoke_user_item(&user.id, now, now.unix() + self.refresh_ttl_secs)?);
+            also.push(self.revoker.item(&user.id, now)?);
+            also.push(self.audit.append_item(&event(AuditType::PasswordChanged))?);
+        }
+        if let Some(role) = update.role.filter(|role| *role != user.role) {
+            let changed = event(AuditType::RoleChanged).detail("from", user.role.as_str()).detail("to", role.as_str());
+            also.push(self.audit.append_item(&changed)?);
         }
         if update.is_empty() {
             return Err(ApiError::validation("body", "nothing to update: give email, full_name, role or password"));
@@ -87,8 +102,9 @@ impl Route for UpdateUser {
 }
 
 impl UpdateUser {
-    /// The current password, checked like a login: throttled per username, so a
-    /// stolen access token cannot be used to guess the password.
+    /// The current password, checked like a login: the check is reserved in
+    /// the username's budget before it runs, so a stolen access token cannot
+    /// have more guesses evaluated than a login could, whatever the parallelism.
     async fn check_current_password(
         &self,
         username: &str,
@@ -96,12 +112,18 @@ impl UpdateUser {
         given: Option<shared::secret::Secret>,
         now: Now,
     ) -> Result<(), ApiError> {
-        crate::auth::ensure_not_locked(&self.auth, username, now).await?;
         let given = given.ok_or_else(|| ApiError::validation("current_password", "is required"))?;
+        let attempt = match self.auth.reserve_attempt(AttemptScope::Password(username), self.per_username, now).await? {
+            Ok(attempt) => attempt,
+            Err(lockout) => {
+                return Err(crate::auth::rate_limited("too many failed password attempts for this username", lockout))
+            }
+        };
         if password::verify(given, Some(stored_hash.to_owned())).await? {
+            self.auth.attempt_succeeded(attempt).await?;
             Ok(())
         } else {
-            self.auth.record_login_failure(username, now, self.throttle).await?;
+            self.auth.attempt_failed(&attempt, now).await?;
             Err(ApiError::validation("current_password", "is incorrect"))
         }
     }

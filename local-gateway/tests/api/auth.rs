@@ -55,7 +55,9 @@ async fn unknown_user_and_wrong_password_look_the_same() {
 
 #[tokio::test]
 async fn refresh_rotates_and_a_replayed_token_revokes_the_session() {
-    let app = spawn_app().await;
+    let mut options = test_options();
+    options.env_overrides = vec![("REFRESH_REUSE_GRACE_SECONDS".into(), "0".into())];
+    let app = spawn_app_with(options).await;
     let session = app.user_session("carol", Role::User).await;
 
     let first = app.refresh(&session.refresh).await;
@@ -73,17 +75,75 @@ async fn refresh_rotates_and_a_replayed_token_revokes_the_session() {
     app.refresh(&other.refresh).await.assert_ok(200);
 }
 
+/// Issue 11, item 5: two tabs (here ten) refreshing one token at once all go
+/// on with the same session; the stored state rotates exactly once.
 #[tokio::test]
-async fn of_ten_concurrent_refreshes_of_one_token_exactly_one_succeeds() {
+async fn concurrent_refreshes_of_one_token_all_get_the_one_successor() {
     let app = spawn_app().await;
     let session = app.user_session("dave", Role::User).await;
 
-    let attempts = (0..10).map(|_| app.refresh(&session.refresh));
-    let results = futures::future::join_all(attempts).await;
+    let results = futures::future::join_all((0..10).map(|_| app.refresh(&session.refresh))).await;
 
-    let ok = results.iter().filter(|r| r.status == 200).count();
-    let unauthorized = results.iter().filter(|r| r.status == 401).count();
-    assert_eq!((ok, unauthorized), (1, 9), "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+    let successors: Vec<&str> =
+        results.iter().map(|r| r.assert_ok(200)["refresh_token"].as_str().expect("refresh")).collect();
+    assert!(successors.windows(2).all(|w| w[0] == w[1]), "one successor: {successors:?}");
+    for res in &results {
+        let access = res.body["data"]["access_token"].as_str().expect("access");
+        app.get("/users/profile", Some(access)).await.assert_ok(200);
+    }
+    assert_eq!(refresh_tokens_of(&app, &session.user_id).await, 2, "the old token and one successor");
+    app.refresh(successors[0]).await.assert_ok(200);
+}
+
+/// How many refresh tokens are stored for a user (rotated ones included).
+async fn refresh_tokens_of(app: &crate::helpers::TestApp, user_id: &str) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = app
+        .gateway
+        .client
+        .scan()
+        .table_name(app.table("auth"))
+        .filter_expression("begins_with(pk, :rt) AND user_id = :user")
+        .expression_attribute_values(":rt", AttributeValue::S("RT#".into()))
+        .expression_attribute_values(":user", AttributeValue::S(user_id.into()))
+        .send()
+        .await
+        .expect("scan");
+    out.items().len()
+}
+
+#[tokio::test]
+async fn the_old_token_within_the_grace_window_gets_the_same_successor_of_the_same_session() {
+    let app = spawn_app().await;
+    let session = app.user_session("tabs", Role::User).await;
+
+    let first = app.refresh(&session.refresh).await;
+    let again = app.refresh(&session.refresh).await;
+
+    let successor = first.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
+    assert_eq!(again.assert_ok(200)["refresh_token"], successor.as_str());
+    let sid = |res: &crate::helpers::Res| {
+        app.tokens().verify_access(res.body["data"]["access_token"].as_str().expect("access")).expect("valid").sid
+    };
+    assert_eq!(sid(&first), sid(&again), "the same session");
+    // An ended session is not brought back by the grace window.
+    app.post("/auth/logout", &json!({"refresh_token": successor}), None).await.assert_ok(200);
+    app.refresh(&session.refresh).await.assert_error(401, "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn a_replay_after_the_grace_window_revokes_the_whole_session() {
+    let mut options = test_options();
+    options.env_overrides = vec![("REFRESH_REUSE_GRACE_SECONDS".into(), "1".into())];
+    let app = spawn_app_with(options).await;
+    let session = app.user_session("late", Role::User).await;
+    let rotated = app.refresh(&session.refresh).await;
+    let successor = rotated.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
+
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+
+    app.refresh(&session.refresh).await.assert_error(401, "UNAUTHORIZED");
+    app.refresh(&successor).await.assert_error(401, "UNAUTHORIZED");
 }
 
 #[tokio::test]
@@ -107,7 +167,7 @@ async fn an_expired_refresh_token_is_refused_even_before_ttl_deletes_it() {
     let token = shared::token::new_refresh_token().expect("random");
     let hash = shared::token::refresh_token_hash(token.expose()).expect("hash");
     let now = Now::read();
-    auth.start_session(&user_id, &hash, now.unix() - 1, now).await.expect("session");
+    auth.start_session(&user_id, &hash, now.unix() - 1, Default::default(), now).await.expect("session");
 
     app.refresh(token.expose()).await.assert_error(401, "UNAUTHORIZED");
 }

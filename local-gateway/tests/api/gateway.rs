@@ -384,3 +384,95 @@ async fn function_responses_carry_the_cors_origin() {
     assert_eq!(res.headers["access-control-allow-origin"], "https://shop.example");
     assert_eq!(res.headers["vary"], "Origin");
 }
+
+/// Issue 11, item 7: no answer may be stored by a browser or a cache (tokens,
+/// RFC 6749 §5.1; personal data), none may be sniffed, and a browser client
+/// may read `Retry-After` and `Idempotent-Replayed` — functions' answers and
+/// API Gateway's own alike.
+#[tokio::test]
+async fn every_answer_carries_no_store_nosniff_and_the_exposed_headers() {
+    let mut options = crate::helpers::test_options();
+    options.env_overrides = vec![("LOGIN_MAX_FAILURES".into(), "1".into())];
+    let app = crate::helpers::spawn_app_with(options).await;
+    app.create_user("headers", "headers-password-1", shared::domain::Role::User).await;
+
+    let login = app.login("headers", "headers-password-1").await;
+    let token = login.assert_ok(200)["access_token"].as_str().expect("token").to_owned();
+    app.login("headers", "wrong").await.assert_error(401, "UNAUTHORIZED");
+    let answers = [
+        ("token response", login),
+        ("personal data", app.get("/users/profile", Some(&token)).await),
+        ("function 404", app.get("/products/none", None).await),
+        ("function 429", app.login("headers", "wrong").await),
+        ("gateway 401", app.get("/users/profile", None).await),
+        ("gateway 404", app.get("/no/such/route", None).await),
+        ("gateway 413", app.post_raw("/health", "application/json", vec![b' '; 10 * 1024 * 1024 + 1]).await),
+    ];
+
+    for (what, res) in &answers {
+        let header = |name: &str| res.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert_eq!(header("cache-control"), "no-store", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        let exposed: Vec<String> =
+            header("access-control-expose-headers").split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+        for needed in ["retry-after", "idempotent-replayed"] {
+            assert!(exposed.iter().any(|h| h == needed), "{what}: {needed} not exposed in {exposed:?}");
+        }
+    }
+    // Every gateway response of the template carries them, not only those seen above.
+    for (kind, response) in &app.gateway.template.gateway_responses {
+        let names: Vec<String> = response.headers.iter().map(|(name, _)| name.to_ascii_lowercase()).collect();
+        for needed in ["cache-control", "x-content-type-options", "access-control-expose-headers"] {
+            assert!(names.iter().any(|n| n == needed), "gateway response {kind} lacks {needed}");
+        }
+    }
+}
+
+/// A stack kept on disk follows the template: an index the template gained
+/// since the tables were created is added at the next start (the sessions'
+/// `by_user` on the auth table, for data from before it existed).
+#[tokio::test]
+async fn a_start_adds_the_indexes_the_template_gained() {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    // A DynamoDB Local of its own: the shared one, busy creating every other
+    // test's tables, can take minutes to fill a new index.
+    let db = local_gateway::dynamodb_local::DynamoDbLocal::start(
+        crate::helpers::installation(),
+        &local_gateway::dynamodb_local::Storage::InMemory,
+        0,
+    )
+    .await
+    .expect("DynamoDB Local starts");
+    let mut options = crate::helpers::test_options();
+    options.database = local_gateway::Database::Endpoint(db.endpoint());
+    let env =
+        shared::config::Env::from_pairs([("DYNAMODB_ENDPOINT", db.endpoint().as_str()), ("AWS_REGION", "us-east-1")]);
+    let client = shared::db::client_with(&env, shared::db::Patience::SETUP).await.expect("client");
+    let auth = format!("{}-auth", options.stack_name);
+    client
+        .create_table()
+        .table_name(&auth)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("pk"),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().expect("key"))
+        .send()
+        .await
+        .expect("an auth table as it was before sessions were listed");
+
+    let app = crate::helpers::spawn_app_with(options).await;
+
+    let described = app.gateway.client.describe_table().table_name(&auth).send().await.expect("table");
+    let table = described.table().expect("table");
+    let indexes: Vec<_> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+    assert_eq!(indexes, ["by_user"]);
+    let session = app.user_session("returning", shared::domain::Role::User).await;
+    app.get("/auth/sessions", Some(&session.access)).await.assert_ok(200);
+    app.gateway.stop().await;
+    db.stop().await;
+}

@@ -13,7 +13,7 @@ async fn health_is_200_and_lists_every_table() {
 
     let data = res.assert_ok(200);
     assert_eq!(data["status"], "ok");
-    for table in ["auth", "users", "products", "orders", "carts", "notifications"] {
+    for table in ["auth", "users", "products", "orders", "carts", "notifications", "audit"] {
         assert_eq!(data["tables"][table], "ACTIVE", "table {table} in {data}");
     }
     assert_eq!(data["version"], env!("CARGO_PKG_VERSION"));

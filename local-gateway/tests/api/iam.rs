@@ -11,7 +11,7 @@ use local_gateway::template::{table_arn, PolicyStatement};
 use serde_json::json;
 use shared::domain::Role;
 
-use crate::helpers::{shared_dynamodb, spawn_app, unique_stack, TestApp};
+use crate::helpers::{shared_dynamodb, spawn_app_with, test_options, unique_stack, TestApp};
 
 #[tokio::test]
 async fn a_call_outside_the_policy_is_refused_before_it_reaches_dynamodb() {
@@ -50,16 +50,24 @@ async fn tour(app: &TestApp) {
     let admin = app.user_session("boss", Role::Admin).await;
     app.get("/health", None).await.assert_ok(200);
 
-    // auth: signup, failed logins (a new window, then a count), success, refresh, reuse, verify, logout
+    // auth: signup (until the address's budget is spent), failed logins (a new
+    // window, then a count), a locked name, success, refresh, reuse, verify, logout
     let signup = json!({"username": "tourist", "password": "a long tour password"});
     app.post("/auth/signup", &signup, None).await.assert_ok(201);
+    let signup = json!({"username": "second", "password": "a long tour password"});
+    app.post("/auth/signup", &signup, None).await.assert_ok(201);
+    app.post("/auth/signup", &signup, None).await.assert_error(429, "RATE_LIMITED");
     app.login("tourist", "wrong password 1").await.assert_error(401, "UNAUTHORIZED");
     app.login("tourist", "wrong password 2").await.assert_error(401, "UNAUTHORIZED");
+    for _ in 0..TOUR_MAX_FAILURES {
+        app.login("second", "wrong password").await.assert_error(401, "UNAUTHORIZED");
+    }
+    app.login("second", "wrong password").await.assert_error(429, "RATE_LIMITED");
     let tourist = app.session("tourist", "a long tour password").await;
     let rotated = app.refresh(&tourist.refresh).await;
     let new_refresh = rotated.assert_ok(200)["refresh_token"].as_str().expect("refresh").to_owned();
-    app.refresh(&tourist.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.post("/auth/verify", &json!({"token": tourist.access}), None).await.assert_ok(200);
+    app.refresh(&tourist.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.post("/auth/logout", &json!({"refresh_token": new_refresh}), None).await.assert_ok(200);
     let tourist = app.session("tourist", "a long tour password").await;
 
@@ -76,6 +84,12 @@ async fn tour(app: &TestApp) {
     app.put(&own, &wrong, Some(&tourist.access)).await.assert_error(422, "VALIDATION_FAILED");
     let change = json!({"password": "a new tour password", "current_password": "a long tour password"});
     app.put(&own, &change, Some(&tourist.access)).await.assert_ok(200);
+    let guesser = app.user_session("guesser", Role::User).await;
+    let guessed = format!("/users/{}", guesser.user_id);
+    for _ in 0..TOUR_MAX_FAILURES {
+        app.put(&guessed, &wrong, Some(&guesser.access)).await.assert_error(422, "VALIDATION_FAILED");
+    }
+    app.put(&guessed, &wrong, Some(&guesser.access)).await.assert_error(429, "RATE_LIMITED");
     app.delete(&format!("/users/{deputy}"), Some(&admin.access)).await.assert_ok(200);
 
     // products: the catalogue both ways, and every admin write
@@ -100,6 +114,41 @@ async fn tour(app: &TestApp) {
     app.get("/orders/history", Some(&tourist.access)).await.assert_ok(200);
     app.get(&format!("/orders/{order_id}"), Some(&tourist.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+
+    // sessions: listed, one ended, all others ended; an admin lists and ends a
+    // user's; a session not used for a while is touched by the authorizer
+    let second_login = app.session("tourist", "a new tour password").await;
+    app.get("/auth/sessions", Some(&tourist.access)).await.assert_ok(200);
+    let second_sid = app.tokens().verify_access(&second_login.access).expect("valid").sid;
+    app.delete(&format!("/auth/sessions/{second_sid}"), Some(&tourist.access)).await.assert_ok(200);
+    app.session("tourist", "a new tour password").await;
+    app.delete("/auth/sessions", Some(&tourist.access)).await.assert_ok(200);
+    app.get(&format!("/users/{}/sessions", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    let idler = app.create_user("idler", "an idle passphrase", Role::User).await;
+    let idle = idle_session(app, &idler).await;
+    app.get("/users/profile", Some(&idle)).await.assert_ok(200);
+    app.delete(&format!("/auth/sessions/{second_sid}"), Some(&admin.access)).await.assert_ok(200);
+    app.get("/auth/sessions", Some(&admin.access)).await.assert_ok(200);
+    app.delete("/auth/sessions", Some(&admin.access)).await.assert_ok(200);
+
+    // every route behind the authorizer, as an admin: the glue re-checks the
+    // admin's session and role (BatchGetItem on users and auth) before it runs
+    app.get("/users/profile", Some(&admin.access)).await.assert_ok(200);
+    app.get(&own, Some(&admin.access)).await.assert_ok(200);
+    app.put(&own, &json!({"full_name": "Tourist"}), Some(&admin.access)).await.assert_ok(200);
+    app.post("/orders", &json!({"items": [{"product_id": mug, "quantity": 1}]}), Some(&admin.access))
+        .await
+        .assert_ok(201);
+    app.get(&format!("/orders?user_id={}", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get("/orders/history", Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/orders/{order_id}"), Some(&admin.access)).await.assert_ok(200);
+    app.delete(&format!("/users/{}/sessions", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+
+    // the audit trail, as an admin (every index) and as a user
+    app.get("/audit", Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/audit?user_id={}", tourist.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get(&format!("/audit?actor_id={}", admin.user_id), Some(&admin.access)).await.assert_ok(200);
+    app.get("/audit", Some(&guesser.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&tourist.access))
         .await
         .assert_ok(200);
@@ -124,7 +173,8 @@ async fn tour(app: &TestApp) {
     // notifications: the consumer records (and, for a user with an address,
     // mails: a user lookup) what the streams carry; listed, one read, all read
     let mailed = json!({"username": "mailed", "password": "a mailed tour password", "email": "m@example.com"});
-    app.post("/auth/signup", &mailed, None).await.assert_ok(201);
+    // (created by the admin: the tour has spent this address's signups)
+    app.post("/users", &mailed, Some(&admin.access)).await.assert_ok(201);
     let mailed = app.session("mailed", "a mailed tour password").await;
     app.order(&mailed.access, &[(&desk, 1)]).await.assert_ok(201);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -140,9 +190,31 @@ async fn tour(app: &TestApp) {
     app.post("/notifications/read-all", &json!({}), Some(&mailed.access)).await.assert_ok(200);
 }
 
+/// An access token of a session of `user_id` begun (and last used) ten
+/// minutes ago, so that the authorizer records its use.
+async fn idle_session(app: &TestApp, user_id: &str) -> String {
+    let auth = shared::repo::auth::AuthRepo::new(app.gateway.client.clone(), app.table("auth"));
+    let refresh = shared::token::new_refresh_token().expect("random");
+    let hash = shared::token::refresh_token_hash(refresh.expose()).expect("hash");
+    let then = shared::clock::Now::at_unix(shared::clock::Now::read().unix() - 600);
+    let sid = auth.start_session(user_id, &hash, then.unix() + 3600, Default::default(), then).await.expect("session");
+    let now = shared::clock::Now::read();
+    app.tokens().issue_access(user_id, "idler", Role::User, &sid, now).expect("token")
+}
+
+/// Small budgets, so that the tour reaches the paths of a spent one.
+const TOUR_MAX_FAILURES: usize = 3;
+
 #[tokio::test]
 async fn every_policy_grants_exactly_what_its_function_uses() {
-    let app = spawn_app().await;
+    let mut options = test_options();
+    options.env_overrides = vec![
+        ("LOGIN_MAX_FAILURES".into(), TOUR_MAX_FAILURES.to_string()),
+        ("SIGNUP_IP_MAX".into(), "2".into()),
+        // a replay is a replay at once (the grace window has tests of its own)
+        ("REFRESH_REUSE_GRACE_SECONDS".into(), "0".into()),
+    ];
+    let app = spawn_app_with(options).await;
 
     tour(&app).await;
 

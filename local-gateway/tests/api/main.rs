@@ -4,6 +4,7 @@
 #[allow(dead_code)] // each test module uses a different subset
 mod helpers;
 
+mod audit;
 mod auth;
 mod authorizer;
 mod cart;
@@ -16,4 +17,6 @@ mod notifications;
 mod operability;
 mod orders;
 mod products;
+mod sessions;
+mod throttling;
 mod users;

@@ -91,12 +91,14 @@ async fn no_secret_token_or_password_is_ever_logged() {
     let refreshed = post("/auth/refresh", json!({"refresh_token": refresh}), None).await;
     let access2 = refreshed["data"]["access_token"].as_str().expect("access").to_owned();
     let refresh2 = refreshed["data"]["refresh_token"].as_str().expect("refresh").to_owned();
-    post("/auth/refresh", json!({"refresh_token": refresh}), None).await; // reuse
     post("/auth/verify", json!({"token": access2}), None).await;
     let profile = http.get(format!("{base}/users/profile")).bearer_auth(&access2).send().await.expect("profile");
     assert_eq!(profile.status(), 200);
+    post("/auth/refresh", json!({"refresh_token": refresh}), None).await; // reuse: the session ends
+    let again = post("/auth/login", json!({"username": "logcheck", "password": first_password}), None).await;
+    let access3 = again["data"]["access_token"].as_str().expect("access").to_owned();
     let change = json!({"password": second_password, "current_password": first_password});
-    let changed = http.put(format!("{base}/users/{user_id}")).bearer_auth(&access2).json(&change).send().await;
+    let changed = http.put(format!("{base}/users/{user_id}")).bearer_auth(&access3).json(&change).send().await;
     assert_eq!(changed.expect("answer").status(), 200);
     post("/auth/logout", json!({"refresh_token": refresh2}), None).await;
     post("/auth/login", json!({"username": "admin", "password": "admin123"}), None).await;
@@ -116,6 +118,7 @@ async fn no_secret_token_or_password_is_ever_logged() {
         ("demo password", "admin123"),
         ("access token", access.as_str()),
         ("rotated access token", access2.as_str()),
+        ("second login's access token", access3.as_str()),
         ("refresh token", refresh.as_str()),
         ("rotated refresh token", refresh2.as_str()),
         ("password hash", "$argon2id$"),

@@ -193,6 +193,25 @@ async fn an_idempotency_key_replays_the_first_answer_without_taking_stock_again(
     assert_eq!(app.stock_of(&lamp).await, 6);
 }
 
+/// Issue 11, item 7: a header value that is not ASCII reaches the function
+/// (as API Gateway passes it on), so a UTF-8 `Idempotency-Key` is refused
+/// rather than lost — and a retry never places a second order.
+#[tokio::test]
+async fn a_utf8_idempotency_key_is_never_lost_so_a_retry_places_no_second_order() {
+    let Shop { app, ann, lamp, .. } = shop().await;
+    let body = order_body(&[(&lamp, 1)]);
+    let key = [("Idempotency-Key", "commande-née-1")];
+
+    for _ in 0..2 {
+        let res = app.post_with_headers("/orders", &body, Some(&ann.access), &key).await;
+        assert_eq!(detail_fields(res.assert_error(422, "VALIDATION_FAILED")), ["Idempotency-Key"]);
+    }
+
+    assert_eq!(app.stock_of(&lamp).await, 10, "no stock taken");
+    let listed = app.get("/orders", Some(&ann.access)).await;
+    assert!(listed.assert_ok(200)["items"].as_array().expect("items").is_empty());
+}
+
 #[tokio::test]
 async fn concurrent_retries_with_one_key_place_one_order() {
     let Shop { app, ann, lamp, .. } = shop().await;
@@ -372,4 +391,24 @@ async fn history_lists_the_callers_status_changes_newest_first() {
     let admins = app.get("/orders/history", Some(&admin.access)).await;
     assert_eq!(admins.assert_ok(200)["items"], json!([]), "history is of the caller's own orders");
     app.get("/orders/history", None).await.assert_error(401, "UNAUTHORIZED");
+}
+
+/// Issue 11, item 7: a cancellation never restocks a product above
+/// `Stock::MAX`, the most the API itself accepts for a stock.
+#[tokio::test]
+async fn a_cancellation_never_restocks_above_the_stock_maximum() {
+    let Shop { app, admin, ann, lamp, .. } = shop().await;
+    let max = shared::domain::Stock::MAX;
+    let order = app.order(&ann.access, &[(&lamp, 5)]).await;
+    let order_id = order.assert_ok(201)["id"].as_str().expect("id").to_owned();
+    app.put(&format!("/products/{lamp}"), &json!({"stock": max - 2}), Some(&admin.access)).await.assert_ok(200);
+
+    let res = app.put(&format!("/orders/{order_id}"), &json!({"status": "cancelled"}), Some(&ann.access)).await;
+
+    assert_eq!(res.assert_ok(200)["status"], "cancelled");
+    assert_eq!(app.stock_of(&lamp).await, max, "clamped at the maximum, not {}", max + 3);
+    // What is stored is a value the API accepts.
+    app.put(&format!("/products/{lamp}"), &json!({"stock": app.stock_of(&lamp).await}), Some(&admin.access))
+        .await
+        .assert_ok(200);
 }

@@ -170,8 +170,9 @@ async fn a_promotion_takes_effect_on_the_next_token() {
     let res = app.put(&format!("/users/{}", user.user_id), &json!({"role": "admin"}), Some(&admin.access)).await;
     assert_eq!(res.assert_ok(200)["role"], "admin");
 
-    // The old token still says `user` until it expires...
-    app.get("/users", Some(&user.access)).await.assert_error(403, "FORBIDDEN");
+    // The old token says `user`: out of date, it is refused (the authorizer
+    // checks the role)...
+    app.get("/users", Some(&user.access)).await.assert_error(401, "UNAUTHORIZED");
     // ...the next one (login or refresh) carries the new role.
     let refreshed = app.refresh(&user.refresh).await;
     let access = refreshed.assert_ok(200)["access_token"].as_str().expect("token").to_owned();
@@ -206,7 +207,7 @@ async fn a_deleted_user_cannot_log_in_or_refresh() {
     app.login("doomed", "doomed-secret-pass").await.assert_error(401, "UNAUTHORIZED");
     app.refresh(&doomed.refresh).await.assert_error(401, "UNAUTHORIZED");
     app.get(&format!("/users/{}", doomed.user_id), Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
-    app.get("/users/profile", Some(&doomed.access)).await.assert_error(404, "NOT_FOUND");
+    app.get("/users/profile", Some(&doomed.access)).await.assert_error(401, "UNAUTHORIZED");
     app.delete(&format!("/users/{}", doomed.user_id), Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
     // The name is free again.
     app.create_user("doomed", "a new password", Role::User).await;
@@ -278,4 +279,39 @@ async fn an_id_that_cannot_exist_is_404_not_a_server_error() {
         app.put(&path, &json!({"full_name": "Ann"}), Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
         app.delete(&path, Some(&admin.access)).await.assert_error(404, "NOT_FOUND");
     }
+}
+
+/// Issue 11, item 7: names and addresses that would display as something they
+/// are not — bidi overrides, invisible-only names, look-alike letters and
+/// domains — are refused wherever they are written.
+#[tokio::test]
+async fn spoofing_text_is_refused_in_names_and_emails() {
+    let app = spawn_app().await;
+    let admin = app.user_session("root", Role::Admin).await;
+    let user = app.user_session("plainname", Role::User).await;
+    let own = format!("/users/{}", user.user_id);
+    let spoofs = [
+        ("full_name", json!("Support \u{202E}nimda")),
+        ("full_name", json!("\u{200B}\u{200D}")),
+        ("full_name", json!("\u{0410}dministrator")),
+        ("email", json!("security@p\u{0430}ypal.com")),
+        ("email", json!("ann\u{202E}@example.com")),
+    ];
+
+    for (field, value) in &spoofs {
+        let mut signup = json!({"username": "spoofer", "password": "a fine long passphrase"});
+        signup[*field] = value.clone();
+        let res = app.post("/auth/signup", &signup, None).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+        let res = app.post("/users", &signup, Some(&admin.access)).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+        let res = app.put(&own, &json!({ *field: value }), Some(&user.access)).await;
+        assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], *field, "{value}");
+    }
+    let product = crate::helpers::product_body("Free \u{202E}gnp.exe", 100, 1, "misc");
+    let res = app.post("/products", &product, Some(&admin.access)).await;
+    assert_eq!(res.assert_error(422, "VALIDATION_FAILED")["details"][0]["field"], "name");
+    // Real names in any one script are fine, and so are punycode domains.
+    let fine = json!({"full_name": "Дмитрий Иванов", "email": "dima@xn--e1afmkfd.xn--p1ai"});
+    app.put(&own, &fine, Some(&user.access)).await.assert_ok(200);
 }

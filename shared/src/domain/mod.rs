@@ -10,6 +10,7 @@
 //! get one wrong (a string, a fraction, a negative, something huge) becomes one
 //! readable message, and no float ever reaches a price.
 
+mod audit;
 mod ids;
 mod json;
 mod orders;
@@ -17,6 +18,7 @@ mod products;
 mod text;
 mod users;
 
+pub use audit::AuditType;
 pub use ids::ItemId;
 pub use orders::{
     checkout_request_hash, order_request_hash, IdempotencyKey, OrderStatus, Quantity, CHECKOUT_FIXED_ACTIONS,

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::json::{integer_in, string};
 use super::orders::Quantity;
-use super::text::short_text;
+use super::text::{honest_text, short_text};
 
 /// An amount of money in integer cents, 0 to [`Cents::MAX`] for a price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -104,6 +104,9 @@ impl Description {
         }
         if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
             return Err("must not contain control characters other than line breaks and tabs".into());
+        }
+        if !text.is_empty() {
+            honest_text(text)?;
         }
         Ok(Self(text.to_owned()))
     }
@@ -218,6 +221,9 @@ mod tests {
         assert_eq!(Description::parse(&json!("two\nlines")).expect("ok").as_str(), "two\nlines");
         assert!(Description::parse(&json!("x".repeat(2001))).is_err());
         assert!(Description::parse(&json!("bell\u{7}")).is_err());
+        assert!(Description::parse(&json!("Safe \u{202E}txt.exe")).is_err(), "bidi control");
+        assert!(ProductName::parse(&json!("\u{200B}")).is_err(), "invisible only");
+        assert!(ProductName::parse(&json!("G\u{043E}\u{043E}gle Pixel")).is_err(), "mixed scripts");
         assert_eq!(Category::parse(&json!(" Home-Office ")).expect("ok").as_str(), "home-office");
         for bad in [json!(""), json!("a b"), json!("x".repeat(51)), json!("café"), json!(null)] {
             assert!(Category::parse(&bad).is_err(), "{bad} accepted");

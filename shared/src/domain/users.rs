@@ -70,8 +70,12 @@ impl Username {
     }
 }
 
-/// An e-mail address: trimmed, at most 254 characters, one `@` with a non-empty
-/// local part and a dotted domain, no spaces. The domain is lower-cased.
+/// An e-mail address: trimmed, at most 254 characters, ASCII only, one `@`
+/// with a local part of RFC 5322 `atext` and dots, and a dotted domain of
+/// letters, digits and hyphens (an internationalised domain in its `xn--`
+/// form). The domain is lower-cased. ASCII only, because a look-alike domain
+/// (`exаmple.com` with a Cyrillic `а`) must not pass for another one; a
+/// punycode domain shows what it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Email(String);
 
@@ -84,13 +88,23 @@ impl Email {
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("must not contain spaces".into());
         }
+        if !value.is_ascii() {
+            return Err("must be ASCII (give an internationalised domain in its xn-- form)".into());
+        }
         let (local, domain) = value.rsplit_once('@').ok_or("must contain '@'")?;
-        let valid_domain = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-        if local.is_empty() || local.chars().count() > 64 || local.contains('@') || !valid_domain {
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+        let valid_local = !local.is_empty()
+            && local.len() <= 64
+            && local.split('.').all(|part| !part.is_empty() && part.chars().all(atext));
+        let valid_label = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        let valid_domain = domain.contains('.') && domain.split('.').all(valid_label);
+        if !valid_local || !valid_domain {
             return Err("is not a valid e-mail address".into());
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
@@ -133,9 +147,26 @@ mod tests {
     #[test]
     fn emails_are_checked_and_domains_lower_cased() {
         assert_eq!(Email::parse(" Ann@Example.COM ").expect("valid").as_str(), "Ann@example.com");
-        for bad in
-            ["", "no-at", "a@b", "a@.com", "a b@c.com", "@c.com", "a@c..com", &format!("{}@c.com", "a".repeat(65))]
-        {
+        assert_eq!(
+            Email::parse("o'neil+tag@xn--bcher-kva.example").expect("valid").as_str(),
+            "o'neil+tag@xn--bcher-kva.example"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a@.com",
+            "a b@c.com",
+            "@c.com",
+            "a@c..com",
+            &format!("{}@c.com", "a".repeat(65)),
+            "ann@ex\u{0430}mple.com",
+            "\u{0430}nn@example.com",
+            "ann@-example.com",
+            "a..b@example.com",
+            "ann@exam\u{200B}ple.com",
+            "ann\u{202E}@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -153,5 +184,9 @@ mod tests {
         assert!(FullName::parse("   ").is_err());
         assert!(FullName::parse(&"x".repeat(101)).is_err());
         assert!(FullName::parse("a\u{0}b").is_err());
+        assert!(FullName::parse("Ann\u{202E}nimda").is_err(), "bidi override");
+        assert!(FullName::parse("\u{200B}\u{200B}").is_err(), "zero-width only");
+        assert!(FullName::parse("\u{0410}dmin").is_err(), "Cyrillic А in a Latin word");
+        assert_eq!(FullName::parse("Дмитрий Иванов").map(|n| n.as_str().to_owned()), Ok("Дмитрий Иванов".into()));
     }
 }

@@ -1,26 +1,42 @@
 //! The auth table: refresh tokens (by hash), sessions (token families),
-//! per-user revocation markers and failed-login counters.
+//! per-user revocation markers; the attempt budgets (failed logins) are in
+//! `repo::attempts`.
 //! Key design: docs/dynamodb.md.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
 use crate::clock::Now;
-use crate::repo::error::{condition_failed, StoreError};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, s, Item};
+use crate::repo::error::{applied, StoreError};
+use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_n, opt_s, put_opt_s, s, Item};
 use crate::repo::transact::{self, transact, Retry};
 
 fn token_key(hash: &str) -> String {
     format!("RT#{hash}")
 }
-fn family_key(family_id: &str) -> String {
+pub(crate) fn family_key(family_id: &str) -> String {
     format!("FAM#{family_id}")
 }
-fn revoke_key(user_id: &str) -> String {
+pub(crate) fn revoke_key(user_id: &str) -> String {
     format!("REVOKE#{user_id}")
 }
-fn login_key(username: &str) -> String {
-    format!("LOGIN#{username}")
+
+/// Where a session was started from, as the gateway saw the login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionOrigin<'a> {
+    pub source_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// The `by_user` partition of a user's sessions.
+pub(crate) fn sessions_of(user_id: &str) -> String {
+    format!("SESSIONS#{user_id}")
+}
+
+/// A session's `by_user` sort key: its start, fixed width, so newest first
+/// is descending key order.
+fn session_sort_key(created_at_ms: i64, family_id: &str) -> String {
+    format!("{created_at_ms:013}#{family_id}")
 }
 
 /// A refresh token as stored.
@@ -31,47 +47,80 @@ pub struct StoredRefreshToken {
     pub family_created_at_ms: i64,
     pub status: String,
     pub expires_at: i64,
+    /// When it was rotated (ms), if it was.
+    pub rotated_at_ms: Option<i64>,
+    /// Its successor, sealed with this token (`token::seal_successor`).
+    pub sealed_successor: Option<String>,
+}
+
+/// Whose session a refresh token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOf {
+    pub user_id: String,
+    pub session_id: String,
+}
+
+/// How refresh tokens rotate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// A new token lives this long...
+    pub refresh_ttl_secs: i64,
+    /// ...but never past this long after the session's login.
+    pub session_max_secs: i64,
+    /// A token presented again within this long after its rotation is the
+    /// loser of an honest race (two tabs), not a replay.
+    pub reuse_grace_secs: i64,
+}
+
+/// The token a rotation stores in place of the old one.
+#[derive(Debug, Clone, Copy)]
+pub struct Successor<'a> {
+    pub hash: &'a str,
+    /// The new token sealed with the old one, so that the loser of a race —
+    /// who holds the old token — can be handed the same successor.
+    pub sealed: &'a str,
+}
+
+/// A rotation that went through, one way or the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// This request rotated the token: the successor it brought is stored.
+    Rotated(SessionOf),
+    /// Another request rotated it within the grace window: its successor,
+    /// sealed with the old token, for this request to hand out too.
+    RotatedMomentsAgo { session: SessionOf, sealed_successor: String },
 }
 
 /// Why a refresh token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshRefusal {
     Unknown,
     Expired,
-    /// An already-rotated token was presented: the whole session is now revoked.
-    Reused,
+    /// An already-rotated token was presented after the grace window: the
+    /// whole session (this one) is now revoked.
+    Reused(SessionOf),
     Revoked,
+    /// Rotations of this token kept colliding; nothing changed.
+    Busy,
 }
 
-/// A username locked after too many failed password attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lockout {
-    /// Seconds until the name may try a password again (at least 1).
-    pub retry_after_secs: u64,
+/// The marker before which every session of `user_id` is dead.
+fn revoke_marker(user_id: &str, now: Now, keep_until: i64) -> Item {
+    [
+        ("pk".to_owned(), s(revoke_key(user_id))),
+        ("revoked_before".to_owned(), n(now.unix_millis())),
+        ("expires_at".to_owned(), n(keep_until)),
+    ]
+    .into()
 }
 
-/// Failed-login throttling settings.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginThrottle {
-    pub max_failures: u32,
-    pub window_secs: i64,
-}
-
-impl LoginThrottle {
-    /// `LOGIN_MAX_FAILURES` (default and maximum 10) failures within
-    /// `LOGIN_LOCKOUT_SECONDS` (default 900) lock a username for that long.
-    pub fn from_env(env: &crate::config::Env) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self {
-            max_failures: env.int_in("LOGIN_MAX_FAILURES", 10, 1..=10)? as u32,
-            window_secs: env.int_in("LOGIN_LOCKOUT_SECONDS", 900, 1..=86_400)? as i64,
-        })
-    }
-}
+/// How often a rotation reads the token again after losing a race for it.
+const ROTATION_ROUNDS: usize = 4;
 
 #[derive(Clone)]
 pub struct AuthRepo {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
 }
 
 impl AuthRepo {
@@ -106,22 +155,29 @@ impl AuthRepo {
         .into()
     }
 
-    /// Starts a session (token family) with its first refresh token.
+    /// Starts a session (token family) with its first refresh token; `origin`
+    /// is where the login came from, shown in the session list.
     pub async fn start_session(
         &self,
         user_id: &str,
         token_hash: &str,
         expires_at: i64,
+        origin: SessionOrigin<'_>,
         now: Now,
     ) -> Result<String, StoreError> {
         let family_id = uuid::Uuid::new_v4().to_string();
-        let family: Item = [
+        let mut family: Item = [
             ("pk".to_owned(), s(family_key(&family_id))),
             ("user_id".to_owned(), s(user_id)),
             ("created_at".to_owned(), n(now.unix_millis())),
+            ("last_used_at".to_owned(), n(now.unix_millis())),
             ("expires_at".to_owned(), n(expires_at)),
+            ("user_pk".to_owned(), s(sessions_of(user_id))),
+            ("user_sk".to_owned(), s(session_sort_key(now.unix_millis(), &family_id))),
         ]
         .into();
+        put_opt_s(&mut family, "source_ip", origin.source_ip);
+        put_opt_s(&mut family, "user_agent", origin.user_agent);
         let token = self.token_item(token_hash, user_id, &family_id, now.unix_millis(), expires_at);
         let items = vec![
             self.put(family, Some("attribute_not_exists(pk)"))?,
@@ -143,84 +199,111 @@ impl AuthRepo {
             family_created_at_ms: get_n(item, "family_created_at")?,
             status: get_s(item, "status")?,
             expires_at: get_n(item, "expires_at")?,
+            rotated_at_ms: opt_n(item, "rotated_at"),
+            sealed_successor: opt_s(item, "successor"),
         }))
     }
 
-    /// Rotates a refresh token: the old one stops working and a new one of the
-    /// same session is stored, in one transaction whose conditions let exactly
-    /// one of many concurrent rotations win. Presenting an already-rotated token
-    /// revokes the session. Returns the user id on success.
-    /// The new token lives `refresh_ttl_secs`, but never past the session's
-    /// absolute end, `session_max_secs` after its login.
+    /// Rotates a refresh token: the old one stops working and its successor,
+    /// of the same session, is stored — in one transaction whose conditions let
+    /// exactly one of many concurrent rotations win, so the stored state
+    /// rotates once. A request that loses that race, or presents the old token
+    /// again within `reuse_grace_secs` of its rotation, gets the winner's
+    /// successor (sealed with the old token): two tabs refreshing at once both
+    /// go on. Presented after that window, the old token is a replay (RFC 9700
+    /// §4.14) and revokes the whole session. The new token lives
+    /// `refresh_ttl_secs`, but never past the session's absolute end,
+    /// `session_max_secs` after its login.
     pub async fn rotate(
         &self,
         old_hash: &str,
-        new_hash: &str,
-        refresh_ttl_secs: i64,
-        session_max_secs: i64,
+        successor: Successor<'_>,
+        policy: RotationPolicy,
         now: Now,
-    ) -> Result<Result<String, RefreshRefusal>, StoreError> {
-        let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
-        if old.status != "active" {
-            self.revoke_family(&old.family_id, now).await?;
-            return Ok(Err(RefreshRefusal::Reused));
+    ) -> Result<Result<Rotation, RefreshRefusal>, StoreError> {
+        for round in 0..ROTATION_ROUNDS {
+            if round > 0 {
+                // Another rotation of this token is in flight: let it land.
+                tokio::time::sleep(std::time::Duration::from_millis(15 * round as u64)).await;
+            }
+            let Some(old) = self.get_token(old_hash).await? else { return Ok(Err(RefreshRefusal::Unknown)) };
+            let session = SessionOf { user_id: old.user_id.clone(), session_id: old.family_id.clone() };
+            if old.status != "active" {
+                let within_grace =
+                    old.rotated_at_ms.is_some_and(|at| now.unix_millis() - at <= policy.reuse_grace_secs * 1000);
+                return match old.sealed_successor {
+                    Some(sealed_successor) if within_grace => {
+                        Ok(Ok(Rotation::RotatedMomentsAgo { session, sealed_successor }))
+                    }
+                    _ => {
+                        self.revoke_family(&old.family_id, now).await?;
+                        Ok(Err(RefreshRefusal::Reused(session)))
+                    }
+                };
+            }
+            let session_end = old.family_created_at_ms / 1000 + policy.session_max_secs;
+            if old.expires_at <= now.unix() || session_end <= now.unix() {
+                return Ok(Err(RefreshRefusal::Expired));
+            }
+            let new_expires_at = (now.unix() + policy.refresh_ttl_secs).min(session_end);
+            let retire = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(token_key(old_hash)))
+                .update_expression("SET #status = :rotated, rotated_at = :now, successor = :successor")
+                .condition_expression("#status = :active AND expires_at > :now_secs")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":rotated", s("rotated"))
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":now", n(now.unix_millis()))
+                .expression_attribute_values(":now_secs", n(now.unix()))
+                .expression_attribute_values(":successor", s(successor.sealed))
+                .build()?;
+            let extend_family = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(family_key(&old.family_id)))
+                .update_expression("SET expires_at = :exp, last_used_at = :now")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
+                .expression_attribute_values(":exp", n(new_expires_at))
+                .expression_attribute_values(":now", n(now.unix_millis()))
+                .build()?;
+            let not_revoked_since = ConditionCheck::builder()
+                .table_name(&self.table)
+                .key("pk", s(revoke_key(&old.user_id)))
+                .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
+                .expression_attribute_values(":family_created", n(old.family_created_at_ms))
+                .build()?;
+            let new_token =
+                self.token_item(successor.hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
+            let items = vec![
+                transact::update(retire),
+                transact::update(extend_family),
+                transact::check(not_revoked_since),
+                self.put(new_token, Some("attribute_not_exists(pk)"))?,
+            ];
+            // Not retried by the helper: a conflict or a failed condition on the
+            // old token means another rotation of it won or is in flight, and
+            // the next round reads which (the winner's successor, within the
+            // grace window). A conflict on the session or on the user's
+            // revocation marker means a revocation is in flight: refused, as a
+            // failed condition there would be.
+            let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
+                return Ok(Ok(Rotation::Rotated(session)));
+            };
+            if cancelled.failed_or_conflicted(0) {
+                continue; // another rotation of this token: read what it did
+            }
+            if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
+                return Ok(Err(RefreshRefusal::Revoked));
+            }
+            return Err(StoreError::internal(cancelled));
         }
-        let session_end = old.family_created_at_ms / 1000 + session_max_secs;
-        if old.expires_at <= now.unix() || session_end <= now.unix() {
-            return Ok(Err(RefreshRefusal::Expired));
-        }
-        let new_expires_at = (now.unix() + refresh_ttl_secs).min(session_end);
-        let retire = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(token_key(old_hash)))
-            .update_expression("SET #status = :rotated, rotated_at = :now")
-            .condition_expression("#status = :active AND expires_at > :now_secs")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":rotated", s("rotated"))
-            .expression_attribute_values(":active", s("active"))
-            .expression_attribute_values(":now", n(now.unix_millis()))
-            .expression_attribute_values(":now_secs", n(now.unix()))
-            .build()?;
-        let extend_family = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(family_key(&old.family_id)))
-            .update_expression("SET expires_at = :exp")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(revoked_at)")
-            .expression_attribute_values(":exp", n(new_expires_at))
-            .build()?;
-        let not_revoked_since = ConditionCheck::builder()
-            .table_name(&self.table)
-            .key("pk", s(revoke_key(&old.user_id)))
-            .condition_expression("attribute_not_exists(pk) OR revoked_before < :family_created")
-            .expression_attribute_values(":family_created", n(old.family_created_at_ms))
-            .build()?;
-        let new_token =
-            self.token_item(new_hash, &old.user_id, &old.family_id, old.family_created_at_ms, new_expires_at);
-        let items = vec![
-            transact::update(retire),
-            transact::update(extend_family),
-            transact::check(not_revoked_since),
-            self.put(new_token, Some("attribute_not_exists(pk)"))?,
-        ];
-        // Never retried. A conflict on the old token means another rotation of
-        // this very token is in flight: like a failed condition, that is the
-        // reuse signal, decided at once. A retry would only delay the verdict,
-        // or, where the other rotation was cancelled as well, let this one win
-        // a race that is a replay all the same. A conflict on the session or on
-        // the user's revocation marker means a revocation is in flight: refused,
-        // as a failed condition there would be.
-        let Err(cancelled) = transact(&self.client, items, Retry::Never).await? else {
-            return Ok(Ok(old.user_id));
-        };
-        if cancelled.failed_or_conflicted(0) {
-            // Someone rotated this token first: it is a replay now.
-            self.revoke_family(&old.family_id, now).await?;
-            Ok(Err(RefreshRefusal::Reused))
-        } else if cancelled.failed_or_conflicted(1) || cancelled.failed_or_conflicted(2) {
-            Ok(Err(RefreshRefusal::Revoked))
-        } else {
-            Err(StoreError::internal(cancelled))
-        }
+        Ok(Err(RefreshRefusal::Busy))
+    }
+
+    /// Ends a session (logout, an ended session, reuse). Idempotent: the
+    /// first end is the one recorded.
+    pub async fn end_session(&self, session_id: &str, now: Now) -> Result<(), StoreError> {
+        self.revoke_family(session_id, now).await
     }
 
     async fn revoke_family(&self, family_id: &str, now: Now) -> Result<(), StoreError> {
@@ -234,99 +317,29 @@ impl AuthRepo {
             .expression_attribute_values(":now", n(now.unix_millis()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        applied(result).map(|_| ())
     }
 
-    /// Ends the session a refresh token belongs to. Unknown tokens are fine:
-    /// logout is idempotent.
-    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<(), StoreError> {
-        match self.get_token(token_hash).await? {
-            Some(token) => self.revoke_family(&token.family_id, now).await,
-            None => Ok(()),
-        }
+    /// Ends the session a refresh token belongs to and says whose it was.
+    /// Unknown tokens are fine (`None`): logout is idempotent.
+    pub async fn revoke_session_of(&self, token_hash: &str, now: Now) -> Result<Option<SessionOf>, StoreError> {
+        let Some(token) = self.get_token(token_hash).await? else { return Ok(None) };
+        self.revoke_family(&token.family_id, now).await?;
+        Ok(Some(SessionOf { user_id: token.user_id, session_id: token.family_id }))
     }
 
     /// Revokes every session the user started up to now (password change,
-    /// deletion). The marker outlives every token it could concern.
+    /// deletion), as an item of the transaction that makes the change. The
+    /// marker outlives every token it could concern.
     pub fn revoke_user_item(&self, user_id: &str, now: Now, keep_until: i64) -> Result<TransactWriteItem, StoreError> {
-        let item: Item = [
-            ("pk".to_owned(), s(revoke_key(user_id))),
-            ("revoked_before".to_owned(), n(now.unix_millis())),
-            ("expires_at".to_owned(), n(keep_until)),
-        ]
-        .into();
-        self.put(item, None)
+        self.put(revoke_marker(user_id, now, keep_until), None)
     }
 
-    /// The lockout of `username` if too many failed password attempts lock it
-    /// now (login and the current-password check).
-    pub async fn lockout(&self, username: &str, now: Now) -> Result<Option<Lockout>, StoreError> {
-        let out = get_by_pk(&self.client, &self.table, login_key(username)).await?;
-        let locked_until: Option<i64> = out.as_ref().and_then(|item| opt_n(item, "locked_until"));
-        let wait = locked_until.map(|until| until - now.unix()).filter(|secs| *secs > 0);
-        Ok(wait.map(|secs| Lockout { retry_after_secs: secs as u64 }))
-    }
-
-    /// Counts a failed login. Failures count within a window that starts at the
-    /// first one; reaching the maximum locks the name until `window` after that
-    /// failure. Returns the number of failures in the current window.
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
-        now: Now,
-        throttle: LoginThrottle,
-    ) -> Result<u32, StoreError> {
-        let window_floor = now.unix() - throttle.window_secs;
-        let counted = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(login_key(username)))
-            .update_expression("ADD failures :one SET expires_at = :exp")
-            .condition_expression("attribute_exists(pk) AND window_started_at > :floor")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":exp", n(now.unix() + 2 * throttle.window_secs))
-            .expression_attribute_values(":floor", n(window_floor))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        let failures = match counted {
-            Ok(out) => out.attributes().and_then(|a| opt_n::<u32>(a, "failures")).unwrap_or(1),
-            Err(err) if condition_failed(&err) => {
-                // No counter, or its window has passed: start a new window.
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .item("pk", s(login_key(username)))
-                    .item("failures", n(1))
-                    .item("window_started_at", n(now.unix()))
-                    .item("expires_at", n(now.unix() + 2 * throttle.window_secs))
-                    .send()
-                    .await?;
-                1
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if failures >= throttle.max_failures {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(login_key(username)))
-                .update_expression("SET locked_until = :until")
-                .expression_attribute_values(":until", n(now.unix() + throttle.window_secs))
-                .send()
-                .await?;
-        }
-        Ok(failures)
-    }
-
-    /// Forgets failed logins after a success.
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        self.client.delete_item().table_name(&self.table).key("pk", s(login_key(username))).send().await?;
+    /// Revokes every session the user started up to now, on its own (an admin
+    /// ending them all): one `PutItem`, however many sessions there are.
+    pub async fn revoke_user_sessions(&self, user_id: &str, now: Now, keep_until: i64) -> Result<(), StoreError> {
+        let item = revoke_marker(user_id, now, keep_until);
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await?;
         Ok(())
     }
 }

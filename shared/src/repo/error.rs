@@ -113,3 +113,17 @@ pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Op
 pub(crate) fn condition_failed<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     error_code(err) == Some("ConditionalCheckFailedException")
 }
+
+/// A conditional single-item write's result: `Some` if it was applied, `None`
+/// if only its condition was false; any other failure is a [`StoreError`].
+pub(crate) fn applied<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<Option<T>, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(err) if condition_failed(&err) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}

@@ -63,3 +63,38 @@ pub async fn get_by_pk(client: &aws_sdk_dynamodb::Client, table: &str, pk: Strin
     let out = client.get_item().table_name(table).key("pk", s(pk)).consistent_read(true).send().await?;
     Ok(out.item)
 }
+
+/// Strongly consistent `BatchGetItem` of `keys` (table → keys, at most 100 in
+/// all): the items found, by table. Unprocessed keys are asked for again a few
+/// times, as the SDK docs ask; keys still unprocessed after that mean DynamoDB
+/// is busy.
+pub async fn batch_get(
+    client: &aws_sdk_dynamodb::Client,
+    keys: HashMap<String, Vec<Item>>,
+) -> Result<HashMap<String, Vec<Item>>, StoreError> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let mut found: HashMap<String, Vec<Item>> = HashMap::new();
+    let mut pending = HashMap::new();
+    for (table, keys) in keys.into_iter().filter(|(_, keys)| !keys.is_empty()) {
+        pending.insert(table, KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?);
+    }
+    for attempt in 0..5u64 {
+        if pending.is_empty() {
+            return Ok(found);
+        }
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+        }
+        let out = client.batch_get_item().set_request_items(Some(std::mem::take(&mut pending))).send().await?;
+        for (table, items) in out.responses.unwrap_or_default() {
+            found.entry(table).or_default().extend(items);
+        }
+        pending = out.unprocessed_keys.unwrap_or_default();
+        pending.retain(|_, request| !request.keys().is_empty());
+    }
+    if pending.is_empty() {
+        return Ok(found);
+    }
+    tracing::warn!(tables = pending.len(), "DynamoDB busy: keys left unprocessed");
+    Err(StoreError::Unavailable(crate::repo::error::Unavailable::Busy))
+}

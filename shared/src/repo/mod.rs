@@ -7,6 +7,8 @@
 //! with [`error::StoreError`] only when storage itself fails. The handlers
 //! decide what a client sees.
 
+pub mod attempts;
+pub mod audit;
 pub mod auth;
 pub mod carts;
 pub mod cursor;
@@ -16,6 +18,8 @@ pub mod notifications;
 pub mod orders;
 pub mod page;
 pub mod products;
+pub mod query;
+pub mod sessions;
 pub mod tables;
 pub mod transact;
 pub mod users;

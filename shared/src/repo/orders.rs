@@ -6,19 +6,17 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, Update};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
-use crate::domain::{IdempotencyKey, OrderStatus};
-use crate::repo::cursor;
+use crate::domain::{IdempotencyKey, OrderStatus, Stock};
 use crate::repo::error::StoreError;
 use crate::repo::item::{get_by_pk, get_list, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::page::{ListError, Page, PageRequest};
 use crate::repo::products::product_key;
+use crate::repo::query::{Filter, IndexQuery};
 use crate::repo::transact::{self, transact, Retry, TiedWrite};
 
 const BY_OWNER: &str = "by_owner";
 /// How long a retry with the same `Idempotency-Key` replays the first answer.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
-/// At most this many index reads per page when a `?status=` filter thins them out.
-const MAX_FILTERED_READS: usize = 4;
 
 fn order_key(id: &str) -> String {
     format!("ORDER#{id}")
@@ -108,7 +106,8 @@ pub enum TransitionOutcome {
     Changed(Order),
     /// The order's status is no longer the one the change started from.
     StatusMoved,
-    /// The product of restock line `i` no longer exists.
+    /// Restock line `i` was refused: its product no longer exists, or its
+    /// stock moved so that the restock would pass [`Stock::MAX`](crate::domain::Stock).
     ProductGone(usize),
 }
 
@@ -335,7 +334,9 @@ impl OrdersRepo {
     /// Moves an order from `order.status` to `to` in one transaction with its
     /// history entry and, for each `(product_id, quantity)` in `restock`, a
     /// stock increment. The condition on the current status makes concurrent
-    /// changes of one order exclusive, so stock is never restocked twice.
+    /// changes of one order exclusive, so stock is never restocked twice; the
+    /// condition on each product keeps its stock within `Stock::MAX` (the
+    /// caller clamps the quantities to what fits).
     pub async fn transition(
         &self,
         order: &Order,
@@ -370,9 +371,11 @@ impl OrdersRepo {
                 .table_name(&self.products_table)
                 .key("pk", s(product_key(product_id)))
                 .update_expression("SET stock = stock + :qty")
-                // Never resurrect a deleted product as a bare stock counter.
-                .condition_expression("attribute_exists(pk)")
+                // Never resurrect a deleted product as a bare stock counter,
+                // never store a stock the API itself refuses to write.
+                .condition_expression("attribute_exists(pk) AND stock <= :ceiling")
                 .expression_attribute_values(":qty", n(*quantity))
+                .expression_attribute_values(":ceiling", n(Stock::MAX - i64::from(*quantity)))
                 .build()?;
             items.push(transact::update(increment));
         }
@@ -428,38 +431,20 @@ impl OrdersRepo {
         status: Option<OrderStatus>,
         page: &PageRequest,
     ) -> Result<(Vec<Item>, Option<String>), ListError> {
-        let mut start_key = match &page.cursor {
-            Some(raw) => Some(cursor::decode(raw, scope, &["pk", "owner_pk", "owner_sk"], &[("owner_pk", owner_pk)])?),
-            None => None,
+        let filter = status.map(|status| Filter {
+            expression: "#status = :status".into(),
+            names: [("#status".to_owned(), "status".to_owned())].into(),
+            values: [(":status".to_owned(), s(status.as_str()))].into(),
+        });
+        let query = IndexQuery {
+            table: &self.table,
+            index: BY_OWNER,
+            partition: ("owner_pk", owner_pk.to_owned()),
+            sort_key: "owner_sk",
+            between: None,
+            filter,
+            scope: scope.to_owned(),
         };
-        let limit = usize::from(page.limit);
-        let mut items = Vec::new();
-        // Each read evaluates at most the items still wanted, so the page never
-        // overshoots and the last evaluated key is an exact cursor.
-        for _ in 0..MAX_FILTERED_READS {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(BY_OWNER)
-                .key_condition_expression("owner_pk = :owner")
-                .expression_attribute_values(":owner", s(owner_pk))
-                .scan_index_forward(false)
-                .limit((limit - items.len()) as i32)
-                .set_exclusive_start_key(start_key.take());
-            if let Some(status) = status {
-                query = query
-                    .filter_expression("#status = :status")
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":status", s(status.as_str()));
-            }
-            let out = query.send().await.map_err(StoreError::from)?;
-            items.extend(out.items().iter().cloned());
-            start_key = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
-            if items.len() >= limit || start_key.is_none() || status.is_none() {
-                break;
-            }
-        }
-        Ok((items, cursor::next(scope, start_key.as_ref())))
+        query.page(&self.client, page).await
     }
 }

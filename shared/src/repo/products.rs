@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 
 use crate::domain::{Category, Cents, Description, ProductName, SearchTerm, Stock};
 use crate::repo::cursor;
-use crate::repo::error::{condition_failed, StoreError, Unavailable};
-use crate::repo::item::{get_by_pk, get_n, get_s, n, opt_s, s, Item};
+use crate::repo::error::{condition_failed, StoreError};
+use crate::repo::item::{batch_get, get_by_pk, get_n, get_s, n, opt_s, s, Item};
 use crate::repo::page::{ListError, Page, PageRequest};
 
 pub(crate) const LIST_PK: &str = "PRODUCT";
@@ -175,23 +175,10 @@ impl ProductsRepo {
             return Ok(found);
         }
         let keys: Vec<Item> = ids.iter().map(|id| [("pk".to_owned(), s(product_key(id)))].into()).collect();
-        let mut pending = Some(KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build()?);
-        // Unprocessed keys are retried a few times, as the SDK docs ask.
-        for attempt in 0..5u64 {
-            let Some(request) = pending.take() else { break };
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
-            }
-            let out = self.client.batch_get_item().request_items(&self.table, request).send().await?;
-            for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
-                let product = Product::from_item(item)?;
-                found.insert(product.id.clone(), product);
-            }
-            pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).filter(|k| !k.keys().is_empty()).cloned();
-        }
-        if pending.is_some() {
-            tracing::warn!(keys = ids.len(), "DynamoDB busy: keys left unprocessed");
-            return Err(StoreError::Unavailable(Unavailable::Busy));
+        let items = batch_get(&self.client, [(self.table.clone(), keys)].into()).await?;
+        for item in items.get(&self.table).into_iter().flatten() {
+            let product = Product::from_item(item)?;
+            found.insert(product.id.clone(), product);
         }
         Ok(found)
     }

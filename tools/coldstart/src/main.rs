@@ -101,8 +101,9 @@ async fn run() -> Result<(), BoxError> {
     let runtime_api = RuntimeApi::start(format!("arn:aws:lambda:{REGION}:000000000000:function:{STACK}")).await?;
 
     let tokens = shared::token::TokenService::from_env(&shared::config::Env::from_pairs([("JWT_SECRET", SECRET)]))?;
+    let session = coldstart_session(&gateway.client).await?;
     let token =
-        tokens.issue_access("coldstart-user", "coldstart", shared::domain::Role::User, shared::clock::Now::read())?;
+        tokens.issue_access(USER_ID, "coldstart", shared::domain::Role::User, &session, shared::clock::Now::read())?;
 
     println!("| binary | event | answer | init median ms | median ms | p90 ms | min ms | max ms | binary MB |");
     println!("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -185,6 +186,34 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank - 1]
 }
 
+/// The user every event speaks for.
+const USER_ID: &str = "coldstart-user";
+
+/// A real user with a live session, so that the authorizer's session check
+/// answers Allow as it would for a signed-in client; returns the session id.
+async fn coldstart_session(client: &aws_sdk_dynamodb::Client) -> Result<String, BoxError> {
+    let now = shared::clock::Now::read();
+    let users = shared::repo::users::UsersRepo::new(client.clone(), format!("{STACK}-users"));
+    let user = shared::repo::users::UserRecord {
+        id: USER_ID.to_owned(),
+        username: "coldstart".to_owned(),
+        email: None,
+        full_name: None,
+        role: shared::domain::Role::User,
+        password_hash: shared::password::hash_blocking("coldstart password")?,
+        created_at: now.rfc3339(),
+        updated_at: now.rfc3339(),
+    };
+    match users.create(&user).await {
+        Ok(()) | Err(shared::repo::users::CreateUserError::UsernameTaken) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let auth = shared::repo::auth::AuthRepo::new(client.clone(), format!("{STACK}-auth"));
+    let refresh = shared::token::new_refresh_token().map_err(|e| format!("no randomness: {e}"))?;
+    let hash = shared::token::refresh_token_hash(refresh.expose()).ok_or("fresh token did not hash")?;
+    Ok(auth.start_session(USER_ID, &hash, now.unix() + 3600, Default::default(), now).await?)
+}
+
 /// The authorizer gets a REQUEST event with a valid token; an HTTP function the
 /// REST proxy event of its (first) route, with `{}` as the body of a write.
 fn representative_event(template: &Template, function: &FunctionSpec, token: &str) -> Option<(String, Value)> {
@@ -227,7 +256,7 @@ fn proxy_event(template: &Template, route: &RouteSpec, token: &str) -> Value {
         json!({"accept": "application/json", "content-type": "application/json", "user-agent": "coldstart"});
     let authorizer = route.authorized.then(|| {
         headers["authorization"] = Value::String(format!("Bearer {token}"));
-        json!({"principalId": "coldstart-user", "user_id": "coldstart-user", "username": "coldstart", "role": "user"})
+        json!({"principalId": USER_ID, "user_id": USER_ID, "username": "coldstart", "role": "user", "sid": "coldstart-session"})
     });
     let multi: serde_json::Map<String, Value> =
         headers.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), json!([v]))).collect();
