@@ -188,6 +188,21 @@ async fn tour(app: &TestApp) {
     let id = listing["items"][0]["id"].as_str().expect("a notification").to_owned();
     app.put(&format!("/notifications/{id}"), &json!({"read": true}), Some(&mailed.access)).await.assert_ok(200);
     app.post("/notifications/read-all", &json!({}), Some(&mailed.access)).await.assert_ok(200);
+
+    // the cart and notifications routes as an admin (the admin's session and
+    // role re-checked first, as on every route behind the authorizer)
+    app.put_in_cart(&admin.access, &mug, 1).await.assert_ok(200);
+    app.get("/cart", Some(&admin.access)).await.assert_ok(200);
+    app.delete(&format!("/cart/items/{mug}"), Some(&admin.access)).await.assert_ok(200);
+    app.put_in_cart(&admin.access, &mug, 1).await.assert_ok(200);
+    app.checkout(&admin.access, Some("tour-admin-cart")).await.assert_ok(201);
+    app.delete("/cart", Some(&admin.access)).await.assert_ok(200);
+    let admin_notes = app.get("/notifications", Some(&admin.access)).await.assert_ok(200).clone();
+    let unknown = "0".repeat(32);
+    let note = admin_notes["items"][0]["id"].as_str().unwrap_or(&unknown).to_owned();
+    let read = app.put(&format!("/notifications/{note}"), &json!({"read": true}), Some(&admin.access)).await;
+    assert!(matches!(read.status.as_u16(), 200 | 404), "{}", read.status);
+    app.post("/notifications/read-all", &json!({}), Some(&admin.access)).await.assert_ok(200);
 }
 
 /// An access token of a session of `user_id` begun (and last used) ten
