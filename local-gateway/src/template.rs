@@ -198,6 +198,7 @@ impl Resolver<'_> {
             "AWS::Region" => return Some(self.region.to_owned()),
             "AWS::AccountId" => return Some("000000000000".to_owned()),
             "AWS::URLSuffix" => return Some("amazonaws.com".to_owned()),
+            "AWS::Partition" => return Some("aws".to_owned()),
             _ => {}
         }
         if let Some(value) = self.params.get(name) {

@@ -32,33 +32,47 @@ impl Patience {
     pub const SETUP: Self = Self { attempt: Duration::from_secs(15), operation: Duration::from_secs(60) };
 }
 
-/// Builds the client from `AWS_REGION`, the credentials Lambda puts in the
-/// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_SESSION_TOKEN`), and `DYNAMODB_ENDPOINT` when set (DynamoDB Local,
-/// LocalStack), where any well-formed key is accepted.
-///
-/// Deliberately no `aws-config` default chain: on Lambda the credentials are
-/// always in the environment, and the chain (profiles, SSO, STS, IMDS) would
-/// add over a megabyte to every binary and work to every cold start.
+/// Builds the client from [`Identity::from_env`] and `DYNAMODB_ENDPOINT` when
+/// set (DynamoDB Local, LocalStack), where any well-formed key is accepted.
 pub async fn client(env: &Env) -> Result<Client, ConfigError> {
     client_with(env, Patience::REQUEST).await
 }
 
+/// Where an AWS client talks to and as whom, read from the environment:
+/// `AWS_REGION`, and the credentials Lambda puts there
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+///
+/// Deliberately no `aws-config` default chain: on Lambda the credentials are
+/// always in the environment, and the chain (profiles, SSO, STS, IMDS) would
+/// add over a megabyte to every binary and work to every cold start.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub region: Region,
+    pub credentials: SharedCredentialsProvider,
+}
+
+impl Identity {
+    /// `local_endpoint`: the client talks to a local stand-in, which accepts
+    /// any key, so missing credentials get a placeholder.
+    pub fn from_env(env: &Env, local_endpoint: bool) -> Result<Self, ConfigError> {
+        let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).unwrap_or("us-east-1");
+        let credentials = match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => {
+                let token = env.get("AWS_SESSION_TOKEN").map(str::to_owned);
+                Credentials::new(id, secret, token, None, "environment")
+            }
+            _ if local_endpoint => Credentials::new("local", "local", None, None, "local-endpoint"),
+            (None, _) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
+            (Some(_), None) => return Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
+        };
+        Ok(Self { region: Region::new(region.to_owned()), credentials: SharedCredentialsProvider::new(credentials) })
+    }
+}
+
 /// [`client`] with other timeouts.
 pub async fn client_with(env: &Env, patience: Patience) -> Result<Client, ConfigError> {
-    let region = env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")).unwrap_or("us-east-1");
-    let region = Region::new(region.to_owned());
     let endpoint = env.get("DYNAMODB_ENDPOINT");
-    let credentials = match (env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")) {
-        (Some(id), Some(secret)) => {
-            let token = env.get("AWS_SESSION_TOKEN").map(str::to_owned);
-            Credentials::new(id, secret, token, None, "environment")
-        }
-        _ if endpoint.is_some() => Credentials::new("local", "local", None, None, "local-endpoint"),
-        (None, _) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
-        (Some(_), None) => return Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
-    };
-    let credentials = SharedCredentialsProvider::new(credentials);
+    let Identity { region, credentials } = Identity::from_env(env, endpoint.is_some())?;
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(region)

@@ -210,7 +210,7 @@ fn function_block_with(function: &Function, route: Option<&Route>, dlq_skip: &st
     if route.is_some_and(|route| route.access != "public") {
         grants.extend(caller_check_grants());
     }
-    if !grants.is_empty() {
+    if !grants.is_empty() || function.send_mail_from.is_some() {
         out.push_str("      Policies:\n        - Statement:\n");
         // One statement per resource (a table, or an index of it), actions in the order written.
         let mut resources: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
@@ -232,6 +232,14 @@ fn function_block_with(function: &Function, route: Option<&Route>, dlq_skip: &st
                 out,
                 "            - Effect: Allow\n              Action: [{}]\n              Resource: {resource}\n",
                 actions.join(", ")
+            );
+        }
+        if let Some(sender) = &function.send_mail_from {
+            let _ = write!(
+                out,
+                "            - Effect: Allow\n              Action: [ses:SendEmail]\n              \
+                 Resource: !Sub \"arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/*\"\n              \
+                 Condition:\n                StringEquals:\n                  ses:FromAddress: !Ref {sender}\n"
             );
         }
     }
@@ -431,9 +439,41 @@ mod tests {
         );
         assert!(block.contains("Resource: !GetAtt ProductsTable.Arn"), "{block}");
         assert!(block.ends_with("            Auth:\n              Authorizer: NONE\n"), "{block}");
+        assert!(!block.contains("ses:"), "no mail unless asked for: {block}");
         let registry = registry(&manifest);
         assert!(registry.contains("declared_access::<crate::cart::get::CartGet, Public>();"), "{registry}");
         assert!(route_binary(&manifest.routes[0])
             .contains("run::<functions::cart::get::CartGet>(&functions::routes::CART_GET)"));
+    }
+
+    #[test]
+    fn a_mail_sender_grants_sending_from_that_address_only() {
+        let manifest = Manifest::parse(
+            r#"
+            [[route]]
+            name = "mailer"
+            method = "POST"
+            path = "/mail"
+            access = "admin"
+            handler = "mail::Send"
+            summary = "mail"
+            send_mail_from = "SenderEmail"
+
+            [authorizer]
+            name = "authorizer"
+            handler = "authorizer::Authorizer"
+            summary = "REQUEST authorizer"
+            "#,
+        )
+        .expect("parses");
+        let block = function_block(&manifest.routes[0].function, Some(&manifest.routes[0])).expect("block");
+        assert!(
+            block.contains(
+                "Action: [ses:SendEmail]\n              \
+                 Resource: !Sub \"arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*\"\n              \
+                 Condition:\n                StringEquals:\n                  ses:FromAddress: !Ref SenderEmail\n"
+            ),
+            "{block}"
+        );
     }
 }

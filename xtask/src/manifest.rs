@@ -28,6 +28,10 @@ pub struct Function {
     /// Table (lower-case, as in `<Table>Table`) → DynamoDB actions, in the order written.
     #[serde(default)]
     pub dynamodb: toml::Table,
+    /// A template parameter holding a sender address: the function may send
+    /// mail through SES (`ses:SendEmail`) from that address, and only from it.
+    #[serde(default)]
+    pub send_mail_from: Option<String>,
 }
 
 /// An HTTP route: a function with its method, path and access.
@@ -69,7 +73,7 @@ impl std::ops::Deref for Route {
     }
 }
 
-const FUNCTION_KEYS: [&str; 6] = ["name", "handler", "summary", "jwt_secret", "env", "dynamodb"];
+const FUNCTION_KEYS: [&str; 7] = ["name", "handler", "summary", "jwt_secret", "env", "dynamodb", "send_mail_from"];
 const ROUTE_KEYS: [&str; 3] = ["method", "path", "access"];
 const CONSUMER_KEYS: [&str; 3] = ["streams", "batch_size", "maximum_retry_attempts"];
 
@@ -200,6 +204,13 @@ impl Manifest {
                 return Err(format!("{PATH}: {}: handler {:?} is not a Rust path", function.name, function.handler));
             }
             function.grants()?;
+            if let Some(sender) = &function.send_mail_from {
+                if !sender.starts_with(|c: char| c.is_ascii_uppercase())
+                    || !sender.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    return Err(format!("{PATH}: {}: send_mail_from must name a template parameter", function.name));
+                }
+            }
             if let Some(key) = function
                 .env
                 .keys()
@@ -309,6 +320,10 @@ mod tests {
             (ONE.replace(r#"name = "cart-get""#, r#"name = "Cart Get""#), "not a function name"),
             (ONE.replace(r#"name = "cart-get""#, r#"name = "authorizer""#), "declared twice"),
             (ONE.replace(r#"access = "user""#, r#"access = "self-or-admin""#), "names a user"),
+            (
+                ONE.replace("summary = \"the caller's cart\"", "summary = \"x\"\nsend_mail_from = \"a: b\""),
+                "send_mail_from",
+            ),
             (
                 ONE.replace("summary = \"the caller's cart\"", "summary = \"x\"\ncolour = \"red\""),
                 "unknown field `colour`",

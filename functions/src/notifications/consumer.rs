@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 use shared::clock::Now;
 use shared::config::ConfigError;
 use shared::events::{from_record, DomainEvent, EventKind, Subject};
-use shared::mail::{Mail, Mailer};
+use shared::mail::{Mail, MailError, Mailer};
 use shared::repo::notifications::{Notification, NotificationsRepo, Recorded};
 use shared::repo::users::UsersRepo;
 use shared::route::EventHandler;
@@ -114,8 +114,15 @@ impl Notifications {
                 subject: notification.title.clone(),
                 body: notification.body.clone(),
             };
-            self.mailer.send(&mail).await?;
-            self.notifications.mark_emailed(&notification.id).await?;
+            match self.mailer.send(&mail).await {
+                Ok(()) => self.notifications.mark_emailed(&notification.id).await?,
+                // Final (a bad or suppressed address): the notification stays
+                // recorded and listed; retrying the record cannot help.
+                Err(MailError::Rejected(reason)) => {
+                    tracing::warn!(notification = %notification.id, user_id = %event.user_id, %reason, "mail refused; not retried")
+                }
+                Err(failure) => return Err(failure.into()),
+            }
         }
         Ok(())
     }

@@ -241,7 +241,9 @@ async fn every_policy_grants_exactly_what_its_function_uses() {
         let denied: Vec<_> = used.iter().filter(|n| !permissions.allows(n)).collect();
         assert!(denied.is_empty(), "{}: calls outside its policy: {denied:?}", function.binary);
         for statement in &function.policy {
-            for action in &statement.actions {
+            // Only DynamoDB is emulated here; SES (the notifications mail,
+            // which goes to the outbox locally) has its own tests in shared::mail.
+            for action in statement.actions.iter().filter(|a| a.starts_with("dynamodb:")) {
                 for resource in &statement.resources {
                     let single = Permissions::new(
                         &function.binary,
