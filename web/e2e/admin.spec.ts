@@ -81,7 +81,7 @@ test('an admin adds, edits, restocks and deletes a product, and reads the audit 
   await page.getByRole('button', { name: 'Add product' }).click();
   await expect(page.getByLabel('Price (USD)')).toHaveAttribute('aria-invalid', 'true');
   await page.getByLabel('Price (USD)').fill('19.50');
-  await page.getByLabel('Stock').fill('4');
+  await page.getByLabel('Stock', { exact: true }).fill('4');
   await page.getByRole('button', { name: 'Add product' }).click();
   await expect(page.getByText(`Added ${name}.`)).toBeVisible();
 
