@@ -141,3 +141,31 @@ test('a signed-in user edits the profile and sees the sessions', async ({ page }
   await expect(page.getByText('Your password is changed.')).toBeVisible();
   await logIn(page, username, 'another long password');
 });
+
+test('keyboard only: skip link, log in, add to cart, check out', async ({ page }) => {
+  const username = uniqueName('keys');
+  await signUp(page, username);
+  await page.getByRole('button', { name: 'Log out' }).press('Enter');
+  await expect(page).toHaveURL(/\/login$/);
+
+  // A fresh page load: the first Tab reaches the skip link.
+  await page.goto('/login');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Username')).toBeFocused();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('a long shopper password');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('signed-in-as')).toContainText(username);
+
+  const add = page.getByRole('button', { name: 'Add Coffee Mug to cart' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Added to your cart.')).toBeVisible();
+  await page.getByRole('link', { name: 'Cart' }).press('Enter');
+  await page.getByRole('button', { name: 'Check out' }).press('Enter');
+  await expect(page.getByText('Thank you! Your order is placed.')).toBeVisible();
+});

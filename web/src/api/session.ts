@@ -86,8 +86,13 @@ export class SessionManager {
 
   /** Ends this login session for every tab (the server revokes the refresh token). */
   async logout(): Promise<void> {
-    const refreshToken = this.storage.getItem(REFRESH_KEY);
-    this.storage.removeItem(REFRESH_KEY);
+    // Under the lock: a rotation in another tab must not write a successor
+    // back after we removed the token.
+    const refreshToken = await this.withLock(async () => {
+      const token = this.storage.getItem(REFRESH_KEY);
+      this.storage.removeItem(REFRESH_KEY);
+      return token;
+    });
     this.clear({ status: 'signed-out' });
     if (refreshToken) {
       // Idempotent on the server; if it cannot be reached the token still
