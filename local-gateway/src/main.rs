@@ -8,7 +8,7 @@
 //! `AuthorizerCacheTtlSeconds`, 60 by default), `RUST_LOG`, and the function settings of
 //! [`local_gateway::FUNCTION_SETTINGS`] (`LOGIN_MAX_FAILURES`,
 //! `ACCESS_TOKEN_TTL_SECONDS`, ...), `WEB_PORT` (3001: the web client's own
-//! origin). Flags: `--in-memory` (keep no data), `--no-seed`, `--no-web` (neither
+//! origin), `WEB_DIR` (the client's folder, `web/` in the workspace). Flags: `--in-memory` (keep no data), `--no-seed`, `--no-web` (neither
 //! build nor serve the web client).
 
 use std::net::IpAddr;
@@ -24,7 +24,7 @@ const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed] [--no-web]
   --no-seed     do not create the demo accounts and catalogue
   --no-web      do not build or serve the web client (web/)
 
-environment: PORT, HOST, WEB_PORT, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
+environment: PORT, HOST, WEB_PORT, WEB_DIR, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
   AUTHORIZER_CACHE_TTL_SECONDS,
   and the function settings JWT_ISSUER, JWT_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
   SESSION_MAX_LIFETIME_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, LOGIN_IP_MAX_FAILURES,
@@ -98,7 +98,8 @@ async fn run() -> Result<(), BoxError> {
         options.parameters.push(("AuthorizerCacheTtlSeconds".into(), ttl));
     }
     // Built before the API starts, so a build failure is reported before the banner.
-    let web_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+    let web_dir =
+        var("WEB_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"));
     let web_ready = web && build_web(&web_dir).await;
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
@@ -138,7 +139,7 @@ async fn run() -> Result<(), BoxError> {
 /// Builds `web/` if its `dist` is missing or stale. A failed build does not
 /// stop the API: it is logged, and an older `dist` (if any) is served.
 async fn build_web(web_dir: &Path) -> bool {
-    let contract = web_dir.join("../openapi.yaml");
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
     if let Err(error) = local_gateway::web::ensure_built(web_dir, &contract).await {
         tracing::error!("the web client could not be built: {error}");
     }
