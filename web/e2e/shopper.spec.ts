@@ -149,7 +149,9 @@ test('keyboard only: skip link, log in, add to cart, check out', async ({ page }
   await expect(page).toHaveURL(/\/login$/);
 
   // A fresh page load: the first Tab reaches the skip link.
+  // (The app renders after it has read config.json: wait for it before typing.)
   await page.goto('/login');
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
   await page.keyboard.press('Enter');

@@ -1,4 +1,4 @@
-//! Names for the generated contract types (`schema.d.ts` is generated from
+// Names for the generated contract types (`schema.d.ts` is generated from
 // ../openapi.yaml by `npm run gen:api`; it is not committed, so every build
 // type-checks the client against the contract as it is now).
 import type { components, paths } from './schema';
