@@ -58,7 +58,7 @@ say "start the local gateway on $base (in memory, seeded)"
 mkdir -p "$work/state" .local/dynamodb-local
 ln -s "$PWD/.local/dynamodb-local" "$work/state/dynamodb-local"
 PORT=$port LOCAL_STATE_DIR="$work/state" RUST_LOG=${RUST_LOG:-warn} NO_COLOR=1 \
-  env -u DYNAMODB_ENDPOINT target/debug/local-gateway --in-memory >"$log" 2>&1 &
+  env -u DYNAMODB_ENDPOINT target/debug/local-gateway --in-memory --no-web >"$log" 2>&1 &
 gateway_pid=$!
 for _ in $(seq 1 240); do
   if curl -fsS "$base/health" >/dev/null 2>&1; then break; fi

@@ -26,7 +26,7 @@ export JWT_SECRET
 work=$(mktemp -d)
 gateway_log="$work/gateway.log"
 
-PORT=$port target/release/local-gateway --in-memory >"$gateway_log" 2>&1 &
+PORT=$port target/release/local-gateway --in-memory --no-web >"$gateway_log" 2>&1 &
 gateway=$!
 sampler=""
 cleanup() {

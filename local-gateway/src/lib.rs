@@ -16,6 +16,7 @@ pub mod server;
 pub mod streams;
 pub mod tables;
 pub mod template;
+pub mod web;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -7,20 +7,24 @@
 //! free one by default), `AUTHORIZER_CACHE_TTL_SECONDS` (the template's
 //! `AuthorizerCacheTtlSeconds`, 60 by default), `RUST_LOG`, and the function settings of
 //! [`local_gateway::FUNCTION_SETTINGS`] (`LOGIN_MAX_FAILURES`,
-//! `ACCESS_TOKEN_TTL_SECONDS`, ...). Flags: `--in-memory` (keep no data), `--no-seed`.
+//! `ACCESS_TOKEN_TTL_SECONDS`, ...), `WEB_PORT` (3001: the web client's own
+//! origin), `WEB_DIR` (the client's folder, `web/` in the workspace). Flags: `--in-memory` (keep no data), `--no-seed`, `--no-web` (neither
+//! build nor serve the web client).
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use local_gateway::dynamodb_local::Storage;
 use local_gateway::{start, BoxError, Database, Options};
 
-const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed]
+const USAGE: &str = "usage: local-gateway [--in-memory] [--no-seed] [--no-web]
 
   --in-memory   run DynamoDB Local in memory (nothing survives a restart)
   --no-seed     do not create the demo accounts and catalogue
+  --no-web      do not build or serve the web client (web/)
 
-environment: PORT, HOST, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
+environment: PORT, HOST, WEB_PORT, WEB_DIR, DYNAMODB_ENDPOINT, DYNAMODB_LOCAL_PORT, LOCAL_STATE_DIR, JWT_SECRET, RUST_LOG,
   AUTHORIZER_CACHE_TTL_SECONDS,
   and the function settings JWT_ISSUER, JWT_AUDIENCE, ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
   SESSION_MAX_LIFETIME_SECONDS, JWT_LEEWAY_SECONDS, LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, LOGIN_IP_MAX_FAILURES,
@@ -38,10 +42,12 @@ async fn main() {
 async fn run() -> Result<(), BoxError> {
     let mut in_memory = false;
     let mut seed = true;
+    let mut web = true;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--in-memory" => in_memory = true,
             "--no-seed" => seed = false,
+            "--no-web" => web = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -53,6 +59,10 @@ async fn run() -> Result<(), BoxError> {
     let port: u16 = match var("PORT") {
         Some(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
         None => 3000,
+    };
+    let web_port: u16 = match var("WEB_PORT") {
+        Some(p) => p.parse().map_err(|_| format!("WEB_PORT must be a port number, got {p:?}"))?,
+        None => 3001,
     };
     let host: IpAddr = match var("HOST") {
         Some(h) => h.parse().map_err(|_| format!("HOST must be an IP address, got {h:?}"))?,
@@ -87,10 +97,29 @@ async fn run() -> Result<(), BoxError> {
         let _: u16 = ttl.parse().map_err(|_| format!("AUTHORIZER_CACHE_TTL_SECONDS must be seconds, got {ttl:?}"))?;
         options.parameters.push(("AuthorizerCacheTtlSeconds".into(), ttl));
     }
+    // Built before the API starts, so a build failure is reported before the banner.
+    let web_dir =
+        var("WEB_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web"));
+    let web_ready = web && build_web(&web_dir).await;
     let gateway = start(options).await?;
     tracing::info!("serving the API on {} (Ctrl-C to stop)", gateway.url());
+    let (web_stop, web_stopped) = tokio::sync::watch::channel(false);
+    let mut web_server = None;
+    let mut web_line = String::from("  web client:  off (--no-web)\n");
+    if web_ready {
+        let listener = tokio::net::TcpListener::bind((host, web_port))
+            .await
+            .map_err(|e| format!("the web client's port {web_port} (WEB_PORT): {e}"))?;
+        let web_url = format!("http://{}", listener.local_addr()?);
+        let site = local_gateway::web::StaticSite::new(web_dir.join("dist"), &gateway.url());
+        web_server = Some(tokio::spawn(local_gateway::web::serve(listener, Arc::new(site), web_stopped)));
+        tracing::info!("serving the web client on {web_url}");
+        web_line = format!("  open:        {web_url}   (the shop in a browser; admin/admin123, user1/password1)\n");
+    } else if web {
+        web_line = String::from("  web client:  not served (see the build error above; --no-web silences this)\n");
+    }
     println!(
-        "\n  API:         {}\n  try:         curl {}/health\n  mail:        {}\n  dead letter: {}\n",
+        "\n{web_line}  API:         {}\n  try:         curl {}/health\n  mail:        {}\n  dead letter: {}\n",
         gateway.url(),
         gateway.url(),
         gateway.state_dir.join("outbox").display(),
@@ -99,8 +128,26 @@ async fn run() -> Result<(), BoxError> {
 
     wait_for_signal().await;
     tracing::info!("shutting down");
+    let _ = web_stop.send(true);
+    if let Some(server) = web_server {
+        let _ = server.await;
+    }
     gateway.stop().await;
     Ok(())
+}
+
+/// Builds `web/` if its `dist` is missing or stale. A failed build does not
+/// stop the API: it is logged, and an older `dist` (if any) is served.
+async fn build_web(web_dir: &Path) -> bool {
+    let contract = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+    if let Err(error) = local_gateway::web::ensure_built(web_dir, &contract).await {
+        tracing::error!("the web client could not be built: {error}");
+    }
+    let built = web_dir.join("dist/index.html").is_file();
+    if !built {
+        tracing::warn!("no web/dist to serve; the API runs without its web client");
+    }
+    built
 }
 
 async fn wait_for_signal() {

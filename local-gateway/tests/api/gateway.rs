@@ -198,7 +198,7 @@ async fn ctrl_c_stops_the_gateway_and_its_dynamodb_local() {
         .expect("link install");
     let port = local_gateway::dynamodb_local::free_port().expect("port");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-gateway"))
-        .args(["--in-memory", "--no-seed"])
+        .args(["--in-memory", "--no-seed", "--no-web"])
         .env("PORT", port.to_string())
         .env("LOCAL_STATE_DIR", &state)
         .env_remove("DYNAMODB_ENDPOINT")
@@ -238,6 +238,91 @@ async fn ctrl_c_stops_the_gateway_and_its_dynamodb_local() {
     assert!(status.success(), "clean exit, got {status:?}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", db_port)).is_err(), "DynamoDB Local still listening");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "gateway still listening");
+    let _ = std::fs::remove_dir_all(state);
+}
+
+/// The run command serves the web client on its own port: `config.json`
+/// names the API, app paths get `index.html` with the CSP, and the API
+/// answers the web origin's CORS preflight for a request with a token.
+#[tokio::test]
+async fn the_run_command_serves_the_web_client_on_its_own_origin() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let _ = shared_dynamodb(); // makes sure DynamoDB Local is installed
+    let state = std::env::temp_dir().join(format!("gw-web-{}", uuid::Uuid::new_v4()));
+    let web = state.join("web");
+    std::fs::create_dir_all(web.join("dist")).expect("dist");
+    std::fs::write(web.join("dist/index.html"), "<!doctype html><div id=root></div>").expect("index.html");
+    std::os::unix::fs::symlink(workspace_dir().join(".local/dynamodb-local"), state.join("dynamodb-local"))
+        .expect("link install");
+    let port = local_gateway::dynamodb_local::free_port().expect("port");
+    let web_port = local_gateway::dynamodb_local::free_port().expect("port");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-gateway"))
+        .args(["--in-memory", "--no-seed"])
+        .env("PORT", port.to_string())
+        .env("WEB_PORT", web_port.to_string())
+        .env("WEB_DIR", &web)
+        .env("LOCAL_STATE_DIR", &state)
+        .env_remove("DYNAMODB_ENDPOINT")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("gateway binary starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut open_line = None;
+    while let Ok(Ok(Some(line))) = tokio::time::timeout_at(deadline, lines.next_line()).await {
+        if line.contains("open:") {
+            open_line = Some(line);
+            break;
+        }
+    }
+    let web_origin = format!("http://127.0.0.1:{web_port}");
+    let api = format!("http://127.0.0.1:{port}");
+    assert!(open_line.expect("the banner says where to open the client").contains(&web_origin));
+
+    let config: serde_json::Value =
+        reqwest::get(format!("{web_origin}/config.json")).await.expect("config.json").json().await.expect("json");
+    assert_eq!(config["api_url"], api.as_str());
+    let page = reqwest::get(format!("{web_origin}/orders/42")).await.expect("an app path");
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(csp.contains(&format!("connect-src 'self' {api};")), "{csp}");
+
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, format!("{api}/orders"))
+        .header("Origin", &web_origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization,content-type,idempotency-key")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(preflight.status(), 200);
+    let allowed_origin = preflight.headers()["access-control-allow-origin"].to_str().expect("ascii");
+    assert!(allowed_origin == "*" || allowed_origin == web_origin, "{allowed_origin}");
+    let allowed_headers = preflight.headers()["access-control-allow-headers"].to_str().expect("ascii").to_lowercase();
+    for header in ["authorization", "content-type", "idempotency-key"] {
+        assert!(allowed_headers.contains(header), "{allowed_headers}");
+    }
+    // An answer the page reads: allowed for its origin, with the headers it needs exposed.
+    let answer =
+        reqwest::Client::new().get(format!("{api}/orders")).header("Origin", &web_origin).send().await.expect("get");
+    assert_eq!(answer.status(), 401);
+    assert!(answer.headers().contains_key("access-control-allow-origin"));
+    let exposed = answer.headers()["access-control-expose-headers"].to_str().expect("ascii");
+    assert!(exposed.contains("Retry-After") && exposed.contains("Idempotent-Replayed"), "{exposed}");
+
+    let pid = child.id().expect("pid").to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits within 20s")
+        .expect("exit status");
+    assert!(status.success(), "clean exit, got {status:?}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", web_port)).is_err(), "web client still served");
     let _ = std::fs::remove_dir_all(state);
 }
 

@@ -43,6 +43,7 @@ async fn no_secret_token_or_password_is_ever_logged() {
     let port = local_gateway::dynamodb_local::free_port().expect("port");
     let state = std::env::temp_dir().join(format!("gw-logs-{}", uuid::Uuid::new_v4()));
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_local-gateway"))
+        .arg("--no-web")
         .env("PORT", port.to_string())
         .env("DYNAMODB_ENDPOINT", shared_dynamodb())
         .env("JWT_SECRET", secret)
