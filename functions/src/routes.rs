@@ -27,6 +27,7 @@ pub static PRODUCTS_DELETE: RouteDecl = RouteDecl { name: "products-delete", met
 pub static ORDERS_CREATE: RouteDecl = RouteDecl { name: "orders-create", method: "POST", path: "/orders", access: AccessKind::User };
 pub static ORDERS_LIST: RouteDecl = RouteDecl { name: "orders-list", method: "GET", path: "/orders", access: AccessKind::User };
 pub static ORDERS_HISTORY: RouteDecl = RouteDecl { name: "orders-history", method: "GET", path: "/orders/history", access: AccessKind::User };
+pub static ORDERS_ALL: RouteDecl = RouteDecl { name: "orders-all", method: "GET", path: "/orders/all", access: AccessKind::Admin };
 pub static ORDERS_GET: RouteDecl = RouteDecl { name: "orders-get", method: "GET", path: "/orders/{id}", access: AccessKind::User };
 pub static ORDERS_UPDATE: RouteDecl = RouteDecl { name: "orders-update", method: "PUT", path: "/orders/{id}", access: AccessKind::User };
 pub static SESSIONS_LIST: RouteDecl = RouteDecl { name: "sessions-list", method: "GET", path: "/auth/sessions", access: AccessKind::User };
@@ -66,6 +67,7 @@ pub static REGISTRY: &[Registered] = &[
     Registered { decl: &ORDERS_CREATE, build: build::<crate::orders::create::CreateOrder>, handler: type_name::<crate::orders::create::CreateOrder> },
     Registered { decl: &ORDERS_LIST, build: build::<crate::orders::list::ListOrders>, handler: type_name::<crate::orders::list::ListOrders> },
     Registered { decl: &ORDERS_HISTORY, build: build::<crate::orders::history::OrderHistory>, handler: type_name::<crate::orders::history::OrderHistory> },
+    Registered { decl: &ORDERS_ALL, build: build::<crate::orders::all::OrdersAll>, handler: type_name::<crate::orders::all::OrdersAll> },
     Registered { decl: &ORDERS_GET, build: build::<crate::orders::get::GetOrder>, handler: type_name::<crate::orders::get::GetOrder> },
     Registered { decl: &ORDERS_UPDATE, build: build::<crate::orders::update::UpdateOrder>, handler: type_name::<crate::orders::update::UpdateOrder> },
     Registered { decl: &SESSIONS_LIST, build: build::<crate::sessions::list::SessionsList>, handler: type_name::<crate::sessions::list::SessionsList> },
@@ -114,6 +116,7 @@ const _: fn() = || {
     declared_access::<crate::orders::create::CreateOrder, User>();
     declared_access::<crate::orders::list::ListOrders, User>();
     declared_access::<crate::orders::history::OrderHistory, User>();
+    declared_access::<crate::orders::all::OrdersAll, Admin>();
     declared_access::<crate::orders::get::GetOrder, User>();
     declared_access::<crate::orders::update::UpdateOrder, User>();
     declared_access::<crate::sessions::list::SessionsList, User>();

@@ -1,6 +1,7 @@
 //! The orders routes: placing orders (all or nothing, idempotent), reading the
 //! caller's orders and status history, and the status machine.
 
+pub mod all;
 pub mod create;
 pub mod get;
 pub mod history;

@@ -114,6 +114,7 @@ async fn tour(app: &TestApp) {
     app.get("/orders/history", Some(&tourist.access)).await.assert_ok(200);
     app.get(&format!("/orders/{order_id}"), Some(&tourist.access)).await.assert_ok(200);
     app.put(&format!("/orders/{order_id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+    app.get("/orders/all?status=paid", Some(&admin.access)).await.assert_ok(200);
 
     // sessions: listed, one ended, all others ended; an admin lists and ends a
     // user's; a session not used for a while is touched by the authorizer

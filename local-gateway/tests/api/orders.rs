@@ -22,7 +22,13 @@ async fn an_order_snapshots_prices_computes_the_total_and_takes_stock() {
         .assert_ok(200);
     let id = order["id"].as_str().expect("id");
     let fetched = app.get(&format!("/orders/{id}"), Some(&ann.access)).await;
-    assert_eq!(fetched.assert_ok(200), &order);
+    let mut fetched = fetched.assert_ok(200).clone();
+    let history = fetched.as_object_mut().expect("object").remove("history").expect("a timeline");
+    assert_eq!(&fetched, &order);
+    assert_eq!(
+        history,
+        json!([{"order_id": id, "from": null, "to": "pending", "by": ann.user_id, "at": order["created_at"]}])
+    );
 }
 
 #[tokio::test]
@@ -411,4 +417,77 @@ async fn a_cancellation_never_restocks_above_the_stock_maximum() {
     app.put(&format!("/products/{lamp}"), &json!({"stock": app.stock_of(&lamp).await}), Some(&admin.access))
         .await
         .assert_ok(200);
+}
+
+/// An order's timeline is every change, whoever made it: the owner sees the
+/// admin's moves and the admin sees the owner's, oldest first.
+#[tokio::test]
+async fn an_order_shows_every_status_change_to_its_owner_and_to_admins() {
+    let Shop { app, admin, ann, lamp, .. } = shop().await;
+    let id = app.order(&ann.access, &[(&lamp, 1)]).await.assert_ok(201)["id"].as_str().expect("id").to_owned();
+    let path = format!("/orders/{id}");
+    app.put(&path, &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+    app.put(&path, &json!({"status": "cancelled"}), Some(&ann.access)).await.assert_ok(200);
+
+    for token in [&ann.access, &admin.access] {
+        let order = app.get(&path, Some(token)).await.assert_ok(200).clone();
+        let moves: Vec<(Value, Value, Value)> = order["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|c| (c["from"].clone(), c["to"].clone(), c["by"].clone()))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (json!(null), json!("pending"), json!(ann.user_id)),
+                (json!("pending"), json!("paid"), json!(admin.user_id)),
+                (json!("paid"), json!("cancelled"), json!(ann.user_id)),
+            ]
+        );
+        assert_eq!(order["status"], "cancelled");
+    }
+}
+
+/// `GET /orders/all?status=`: every user's orders now in that status, newest
+/// first, paginated; an order moves between the listings as its status
+/// changes; admins only.
+#[tokio::test]
+async fn admins_list_every_order_in_a_status_across_users() {
+    let Shop { app, admin, ann, lamp, desk } = shop().await;
+    let bob = app.user_session("bob", Role::User).await;
+    let mut ids = Vec::new();
+    for (token, product) in [(&ann.access, &lamp), (&bob.access, &desk), (&ann.access, &desk)] {
+        let id = app.order(token, &[(product, 1)]).await.assert_ok(201)["id"].as_str().expect("id").to_owned();
+        app.put(&format!("/orders/{id}"), &json!({"status": "paid"}), Some(&admin.access)).await.assert_ok(200);
+        ids.push(id);
+    }
+    let pending = app.order(&bob.access, &[(&lamp, 1)]).await.assert_ok(201)["id"].as_str().expect("id").to_owned();
+
+    let ids_of = |pages: Vec<Vec<Value>>| -> Vec<String> {
+        pages.into_iter().flatten().map(|o| o["id"].as_str().expect("id").to_owned()).collect()
+    };
+    let paid = ids_of(app.all_pages("/orders/all?status=paid&limit=2", Some(&admin.access)).await);
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+    assert_eq!(paid, newest_first, "every paid order, whoever placed it, newest first, over pages");
+    assert_eq!(ids_of(app.all_pages("/orders/all?status=pending", Some(&admin.access)).await), [pending]);
+
+    // shipping one moves it from "paid" to "shipped"
+    app.put(&format!("/orders/{}", ids[0]), &json!({"status": "shipped"}), Some(&admin.access)).await.assert_ok(200);
+    assert_eq!(ids_of(app.all_pages("/orders/all?status=shipped", Some(&admin.access)).await), [ids[0].clone()]);
+    assert_eq!(ids_of(app.all_pages("/orders/all?status=paid", Some(&admin.access)).await), newest_first[..2]);
+
+    // a cursor of one status cannot be replayed on another
+    let first = app.get("/orders/all?status=paid&limit=1", Some(&admin.access)).await.assert_ok(200).clone();
+    let cursor = first["next_cursor"].as_str().expect("more");
+    app.get(&format!("/orders/all?status=pending&cursor={cursor}"), Some(&admin.access))
+        .await
+        .assert_error(400, "BAD_REQUEST");
+
+    for bad in ["/orders/all", "/orders/all?status=lost", "/orders/all?status="] {
+        let error = app.get(bad, Some(&admin.access)).await.assert_error(422, "VALIDATION_FAILED").clone();
+        assert_eq!(detail_fields(&error), ["status"], "{bad}");
+    }
+    app.get("/orders/all?status=paid", Some(&ann.access)).await.assert_error(403, "FORBIDDEN");
+    app.get("/orders/all?status=paid", None).await.assert_error(401, "UNAUTHORIZED");
 }

@@ -8,13 +8,16 @@ use serde::Serialize;
 
 use crate::domain::{IdempotencyKey, OrderStatus, Stock};
 use crate::repo::error::StoreError;
-use crate::repo::item::{get_by_pk, get_list, get_n, get_s, n, opt_n, opt_s, s, Item};
+use crate::repo::item::{batch_get, get_by_pk, get_list, get_n, get_s, n, opt_n, opt_s, s, Item};
 use crate::repo::page::{ListError, Page, PageRequest};
 use crate::repo::products::product_key;
 use crate::repo::query::{Filter, IndexQuery};
 use crate::repo::transact::{self, transact, Retry, TiedWrite};
 
 const BY_OWNER: &str = "by_owner";
+/// Orders by their current status (sparse: only order items carry
+/// `status_pk`), newest first — the admins' store-wide view.
+const BY_STATUS: &str = "by_status";
 /// How long a retry with the same `Idempotency-Key` replays the first answer.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 
@@ -32,6 +35,9 @@ fn orders_of(user_id: &str) -> String {
 }
 fn changes_of(user_id: &str) -> String {
     format!("CHANGES#{user_id}")
+}
+fn in_status(status: OrderStatus) -> String {
+    format!("STATUS#{}", status.as_str())
 }
 
 /// One line of an order, with the product's name and price as they were when
@@ -156,6 +162,7 @@ impl Order {
             ("updated_at".to_owned(), s(&self.updated_at)),
             ("owner_pk".to_owned(), s(orders_of(&self.user_id))),
             ("owner_sk".to_owned(), s(format!("{}#{}", self.created_at, self.id))),
+            ("status_pk".to_owned(), s(in_status(self.status))),
         ]
         .into()
     }
@@ -348,10 +355,11 @@ impl OrdersRepo {
         let set_status = Update::builder()
             .table_name(&self.table)
             .key("pk", s(order_key(&order.id)))
-            .update_expression("SET #status = :to, updated_at = :now")
+            .update_expression("SET #status = :to, status_pk = :in_status, updated_at = :now")
             .condition_expression("#status = :from")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":in_status", s(in_status(to)))
             .expression_attribute_values(":from", s(order.status.as_str()))
             .expression_attribute_values(":now", s(now))
             .build()?;
@@ -411,6 +419,35 @@ impl OrdersRepo {
         let owner = orders_of(user_id);
         let scope = format!("orders:{user_id}:{}", status.map(OrderStatus::as_str).unwrap_or("*"));
         let (items, next_cursor) = self.query_owner(&owner, &scope, status, page).await?;
+        let items = items.iter().map(Order::from_item).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+
+    /// An order's status changes, oldest first: one strongly consistent
+    /// `BatchGetItem` of its change items (one per status it can reach).
+    pub async fn timeline(&self, order_id: &str) -> Result<Vec<StatusChange>, StoreError> {
+        let keys = OrderStatus::ALL.iter().map(|to| [("pk".to_owned(), s(change_key(order_id, *to)))].into()).collect();
+        let found = batch_get(&self.client, [(self.table.clone(), keys)].into()).await?;
+        let mut changes =
+            found.get(&self.table).into_iter().flatten().map(StatusChange::from_item).collect::<Result<Vec<_>, _>>()?;
+        changes.sort_by(|a, b| (&a.at, a.to.rank()).cmp(&(&b.at, b.to.rank())));
+        Ok(changes)
+    }
+
+    /// One page of every order now in `status`, newest first: a `Query` on
+    /// `by_status`. Orders written before the index existed carry no
+    /// `status_pk` until their next status change (docs/dynamodb.md).
+    pub async fn list_in_status(&self, status: OrderStatus, page: &PageRequest) -> Result<Page<Order>, ListError> {
+        let query = IndexQuery {
+            table: &self.table,
+            index: BY_STATUS,
+            partition: ("status_pk", in_status(status)),
+            sort_key: "owner_sk",
+            between: None,
+            filter: None,
+            scope: format!("orders-in:{}", status.as_str()),
+        };
+        let (items, next_cursor) = query.page(&self.client, page).await?;
         let items = items.iter().map(Order::from_item).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
     }
