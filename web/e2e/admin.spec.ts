@@ -29,6 +29,13 @@ test('an admin moves an order along and its owner sees the new status and notifi
   await admin.getByLabel(`New status of order ${short}`).selectOption('shipped');
   await expect(admin.getByText(`Order ${short} is now shipped.`)).toBeVisible();
   await expectNoVisibleError(admin);
+  // the store-wide listing by status has it under "Shipped", and its
+  // timeline shows the owner's placing as well as the admin's moves
+  await admin.goto('/admin/orders');
+  await admin.getByLabel('Status').selectOption('shipped');
+  await expect(admin.getByRole('heading', { name: 'Shipped orders of every user' })).toBeVisible();
+  await admin.getByRole('link', { name: `Order ${short}` }).click();
+  await expect(admin.getByRole('list', { name: 'Status timeline' }).getByRole('listitem')).toHaveCount(3);
 
   const ownerContext = await browser.newContext();
   const owner = await ownerContext.newPage();

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { useApi, useUser } from '../app-context';
-import type { ApiClient } from '../api/client';
-import type { Order, OrderStatus, StatusChange } from '../api/types';
+import type { Order, OrderStatus } from '../api/types';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorMessage, Notice } from '../components/ErrorMessage';
 import { StatusBadge, StatusTimeline } from '../components/Timeline';
@@ -9,33 +8,15 @@ import { formatCents, formatTime, NEXT_STATUSES, STATUS_LABELS } from '../format
 import { useAction, useResource, useTitle } from '../hooks';
 import { Link, useLocation } from '../router';
 
-/** The caller's status changes of one order (history is per caller, newest first; a few pages at most). */
-async function orderHistory(api: ApiClient, orderId: string): Promise<StatusChange[]> {
-  const found: StatusChange[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 5; page += 1) {
-    const data = await api.get('/orders/history', { query: { limit: 100, cursor } });
-    found.push(...data.items.filter((c) => c.order_id === orderId));
-    if (!data.next_cursor) break;
-    cursor = data.next_cursor;
-  }
-  return found;
-}
-
 export function OrderDetailPage({ id }: { id: string }) {
   useTitle('Order');
   const api = useApi();
   const user = useUser();
   const { search } = useLocation();
-  const loaded = useResource(async () => {
-    const order = await api.get('/orders/{id}', { path: { id } });
-    // History is the caller's own: an admin looking at someone else's order
-    // sees the changes they made; the owner sees every change.
-    const history = await orderHistory(api, id);
-    return { order, history };
-  }, id);
+  // The order comes with its timeline: every change, whoever made it.
+  const loaded = useResource(() => api.get('/orders/{id}', { path: { id } }), id);
   const [order, setOrder] = useState<Order>();
-  const current = order ?? loaded.data?.order;
+  const current = order ?? loaded.data;
   const action = useAction();
   const { reload } = loaded;
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useApi } from '../../app-context';
 import type { ApiClient } from '../../api/client';
-import type { Order, OrderStatus, User } from '../../api/types';
+import type { Order, OrderStatus } from '../../api/types';
 import { ErrorMessage, Notice } from '../../components/ErrorMessage';
 import { Pager, useCursorPages } from '../../components/Pager';
 import { StatusBadge } from '../../components/Timeline';
@@ -14,25 +14,36 @@ interface Row {
   username: string;
 }
 
-/**
- * The API lists orders per user (`GET /orders?user_id=`, admins only); it has
- * no store-wide listing. So "all orders" is: one page of users, each user's
- * latest orders fetched in parallel, merged newest first. With `?user=` the
- * page pages through that one user's orders instead.
- */
-async function ordersOfUsers(api: ApiClient, users: User[], status: OrderStatus | undefined): Promise<Row[]> {
-  const pages = await Promise.all(
-    users.map((user) => api.get('/orders', { query: { user_id: user.id, limit: 20, status } }).then((page) => page.items.map((order) => ({ order, username: user.username })))),
+const STATUSES = Object.keys(STATUS_LABELS) as OrderStatus[];
+
+/** Usernames of the orders' owners (one `GET /users/{id}` per distinct owner, in parallel); a deleted owner shows as its id. */
+async function withUsernames(api: ApiClient, orders: Order[]): Promise<Row[]> {
+  const ids = [...new Set(orders.map((order) => order.user_id))];
+  const names = new Map<string, string>();
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        names.set(id, (await api.get('/users/{id}', { path: { id } })).username);
+      } catch {
+        names.set(id, `user ${id.slice(0, 8)}`);
+      }
+    }),
   );
-  return pages.flat().sort((a, b) => b.order.created_at.localeCompare(a.order.created_at));
+  return orders.map((order) => ({ order, username: names.get(order.user_id) ?? order.user_id }));
 }
 
+/**
+ * Every user's orders in one status (`GET /orders/all?status=`, newest first),
+ * or with `?user=` one user's orders in any status.
+ */
 export default function OrdersAdminPage() {
   useTitle('All orders');
   const api = useApi();
   const { search } = useLocation();
   const userId = search.get('user') ?? '';
-  const status = (search.get('status') ?? '') as OrderStatus | '';
+  const chosen = (search.get('status') ?? '') as OrderStatus | '';
+  // The store-wide listing is per status; it opens on the newest pending orders.
+  const status: OrderStatus | '' = userId ? chosen : chosen || 'pending';
   const pages = useCursorPages(`${userId}|${status}`);
   const [message, setMessage] = useState<string>();
 
@@ -44,9 +55,9 @@ export default function OrdersAdminPage() {
       ]);
       return { rows: page.items.map((order) => ({ order, username: user.username })), next: page.next_cursor, heading: `Orders of ${user.username}` };
     }
-    const users = await api.get('/users', { query: { limit: 20, cursor: pages.cursor } });
-    const rows = await ordersOfUsers(api, users.items, status || undefined);
-    return { rows, next: users.next_cursor, heading: 'Latest orders of every user' };
+    const page = await api.get('/orders/all', { query: { status: status as OrderStatus, limit: 20, cursor: pages.cursor } });
+    const rows = await withUsernames(api, page.items);
+    return { rows, next: page.next_cursor, heading: `${STATUS_LABELS[status] ?? status} orders of every user` };
   }, `${userId}|${status}|${pages.cursor ?? ''}`);
 
   const filter = (next: { status?: string }) => {
@@ -69,10 +80,10 @@ export default function OrdersAdminPage() {
         <div className="field">
           <label htmlFor="admin-orders-status">Status</label>
           <select id="admin-orders-status" value={status} onChange={(e) => filter({ status: e.target.value })}>
-            <option value="">Any status</option>
-            {Object.entries(STATUS_LABELS).map(([value, label]) => (
+            {userId && <option value="">Any status</option>}
+            {STATUSES.map((value) => (
               <option key={value} value={value}>
-                {label}
+                {STATUS_LABELS[value]}
               </option>
             ))}
           </select>
@@ -115,7 +126,7 @@ export default function OrdersAdminPage() {
           )}
         </>
       )}
-      <Pager label={userId ? 'Order pages' : 'User pages'} page={pages.page} nextCursor={loaded.data?.next} onNext={pages.next} onPrevious={pages.previous} />
+      <Pager label="Order pages" page={pages.page} nextCursor={loaded.data?.next} onNext={pages.next} onPrevious={pages.previous} />
     </section>
   );
 }
