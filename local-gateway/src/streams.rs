@@ -228,10 +228,15 @@ impl Poller {
                 Some(iterator) => iterator,
                 None => self.first_iterator(&stream_arn, &shard).await?,
             };
-            let out = self
-                .api
-                .call("GetRecords", json!({"ShardIterator": iterator, "Limit": self.mapping.source.batch_size}))
-                .await?;
+            let request = json!({"ShardIterator": iterator, "Limit": self.mapping.source.batch_size});
+            let out = match self.api.call("GetRecords", request).await {
+                Ok(out) => out,
+                Err(error) if error.to_string().contains("TrimmedDataAccessException") => {
+                    self.restart_at_trim_horizon(&shard);
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
             let records: Vec<Value> = out["Records"].as_array().cloned().unwrap_or_default();
             if !records.is_empty() {
                 busy = true;
@@ -251,6 +256,25 @@ impl Poller {
             }
         }
         Ok(busy)
+    }
+
+    /// The shard's iterator points before the oldest record the stream keeps:
+    /// a checkpoint older than the stream's retention (24 hours: a gateway
+    /// stopped that long), or DynamoDB Local's answer for a brand-new shard.
+    /// Like Lambda, go on from the oldest record still kept (the consumer
+    /// absorbs what it sees again); what was trimmed is gone, and said so.
+    fn restart_at_trim_horizon(&self, shard: &str) {
+        let source = &self.mapping.source;
+        let checkpoint = self.checkpoint_path(shard);
+        if checkpoint.exists() {
+            tracing::error!(function = %source.binary, table = %source.table, shard,
+                "the checkpoint is older than what the stream keeps: records written meanwhile were trimmed and are not delivered; going on from the oldest record kept");
+            if let Err(error) = std::fs::remove_file(&checkpoint) {
+                tracing::warn!(%error, path = %checkpoint.display(), "could not remove the trimmed checkpoint");
+            }
+        } else {
+            tracing::debug!(function = %source.binary, table = %source.table, shard, "shard not readable yet; asking again");
+        }
     }
 
     /// Where reading a shard starts: after its checkpoint, or at the mapping's
