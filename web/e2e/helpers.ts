@@ -9,7 +9,11 @@ export function uniqueName(prefix: string): string {
 export async function signUp(page: Page, username: string, password = 'a long shopper password'): Promise<void> {
   await page.goto('/signup');
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  const secret = page.getByLabel('Password', { exact: true });
+  // masked, and a password manager may offer a new one (SECURITY.md 6.2.6)
+  await expect(secret).toHaveAttribute('type', 'password');
+  await expect(secret).toHaveAttribute('autocomplete', 'new-password');
+  await secret.fill(password);
   await page.getByLabel('Email (optional)').fill(`${username}@example.com`);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByTestId('signed-in-as')).toContainText(username);
@@ -18,7 +22,10 @@ export async function signUp(page: Page, username: string, password = 'a long sh
 export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/login');
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
+  const secret = page.getByLabel('Password');
+  await expect(secret).toHaveAttribute('type', 'password');
+  await expect(secret).toHaveAttribute('autocomplete', 'current-password');
+  await secret.fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByTestId('signed-in-as')).toContainText(username);
 }
