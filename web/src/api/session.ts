@@ -57,7 +57,11 @@ export class SessionManager {
       }
     });
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible' && this.access && this.access.expiresAt - Date.now() < LEAD_MS) {
+      // A hidden tab's timers are throttled: on coming back, refresh if the
+      // scheduled moment (expiry less the lead) has passed. Not earlier: a
+      // refresh cut short by a navigation loses its successor token, and
+      // every needless one risks that.
+      if (document.visibilityState === 'visible' && this.access && Date.now() >= this.access.expiresAt) {
         void this.refresh().catch(() => undefined);
       }
     });
